@@ -1,0 +1,48 @@
+"""The FastAPI application: built from settings, with its services passed in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import runyard
+from runyard.api import problems
+from runyard.api.body_limit import BodyLimit
+from runyard.api.routes import health, projects, runs, workflows
+from runyard.api.services import Services
+from runyard.config import Settings
+from runyard.core.times import Clock, utcnow
+from runyard.store.database import Database
+
+
+def prepare(settings: Settings, db: Database, clock: Clock = utcnow) -> Services:
+    """Migrate the database, create ``default`` and the bootstrap key: start-up work."""
+    db.upgrade()
+    services = Services.build(settings, db, clock)
+    services.projects.bootstrap(settings.bootstrap_api_key)
+    return services
+
+
+def create_app(settings: Settings, db: Database | None = None, clock: Clock = utcnow) -> FastAPI:
+    database = db or Database.connect(settings.database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = prepare(settings, database, clock)
+        yield
+        if db is None:
+            database.dispose()
+
+    app = FastAPI(
+        title="runyard",
+        version=runyard.__version__,
+        summary="Keeps every workflow run and finds any of them instantly.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    for module in (health, projects, workflows, runs):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,130 @@
+"""RFC 9457 problem responses: the one place errors become HTTP."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from runyard.core.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RunyardError,
+    Unauthenticated,
+)
+
+log = logging.getLogger("runyard.api")
+
+PROBLEM_TYPE = "application/problem+json"
+
+STATUS_OF: list[tuple[type[RunyardError], int, str]] = [
+    (InvalidInput, 422, "Invalid request"),
+    (NotFound, 404, "Not found"),
+    (Conflict, 409, "Conflict"),
+    (Unauthenticated, 401, "Unauthenticated"),
+    (Forbidden, 403, "Forbidden"),
+]
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    code: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"https://runyard.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_TYPE)
+
+
+def _field(error: FieldError) -> dict[str, Any]:
+    return {"loc": list(error.loc), "msg": error.msg, "type": error.type}
+
+
+def _json_safe(value: Any) -> Any:
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return str(value)
+    return value
+
+
+async def _runyard_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RunyardError)
+    for cls, status, title in STATUS_OF:
+        if isinstance(exc, cls):
+            errors = [_field(e) for e in exc.errors] if isinstance(exc, InvalidInput) else None
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return problem(status, title, exc.detail, code=exc.code, errors=errors, headers=headers)
+    return problem(400, "Bad request", exc.detail, code=exc.code)
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for item in exc.errors():
+        loc = list(item.get("loc", ()))
+        errors.append(
+            {
+                "loc": loc,
+                "msg": item.get("msg", "invalid"),
+                "type": item.get("type", "value_error"),
+                **(
+                    {"input": _json_safe(item["input"])}
+                    if "input" in item and loc[0] != "body"
+                    else {}
+                ),
+            }
+        )
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(p) for p in first["loc"][1:]) or str(
+        first["loc"][0] if first["loc"] else ""
+    )
+    detail = f"{where}: {first['msg']}" if where else str(first["msg"])
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more)"
+    return problem(422, "Invalid request", detail, code="invalid_input", errors=errors)
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Content too large"}
+    return problem(
+        exc.status_code,
+        titles.get(exc.status_code, "Error"),
+        str(exc.detail),
+        code=f"http_{exc.status_code}",
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected(_: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(
+        500, "Internal error", "an unexpected error occurred; it has been logged", code="internal"
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RunyardError, _runyard_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,179 @@
+"""Native run routes: thin translations onto ``RunService``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request
+from starlette.responses import StreamingResponse
+
+from runyard.api import render
+from runyard.api.render import JSONResponse
+from runyard.api.run_params import FILTERS, FilterDep, QueryDep, reject_unknown
+from runyard.api.services import PrincipalDep, ServicesDep
+from runyard.core.models import Run
+from runyard.core.query import encode_cursor
+from runyard.core.times import to_rfc3339
+from runyard.service.inputs import ImportIn, RunPatch, StepIn, TriggerIn
+
+router = APIRouter(prefix="/api/v1", tags=["runs"])
+
+
+@router.get("/runs", summary="Find runs")
+def list_runs(services: ServicesDep, query: QueryDep) -> JSONResponse:
+    page = services.runs.page(query)
+    next_cursor = encode_cursor(query, page.last) if page.has_more and page.last else None
+    return JSONResponse(
+        {
+            "items": [render.run(r) for r in page.runs],
+            "next_cursor": next_cursor,
+            "has_more": page.has_more,
+            "total": page.total,
+        }
+    )
+
+
+@router.get("/runs/count", summary="Count runs matching the filters")
+def count_runs(request: Request, services: ServicesDep, filters: FilterDep) -> JSONResponse:
+    reject_unknown(request, FILTERS)
+    return JSONResponse({"count": services.runs.count(filters)})
+
+
+BUCKETS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "1d": 86400, "1w": 604800}
+
+
+@router.get("/runs/stats", summary="Runs over time, by status")
+def run_stats(
+    request: Request,
+    services: ServicesDep,
+    filters: FilterDep,
+    bucket: Annotated[
+        Literal["1m", "5m", "15m", "1h", "6h", "1d", "1w"], Query(description="bucket width")
+    ] = "1h",
+) -> JSONResponse:
+    reject_unknown(request, FILTERS | {"bucket"})
+    buckets = services.runs.stats(filters, BUCKETS[bucket])
+    totals: dict[str, int] = {}
+    for b in buckets:
+        for status, n in b.counts.items():
+            totals[status] = totals.get(status, 0) + n
+    return JSONResponse(
+        {
+            "bucket": bucket,
+            "totals": totals,
+            "buckets": [{"start": to_rfc3339(b.start), "counts": b.counts} for b in buckets],
+        }
+    )
+
+
+CSV_COLUMNS = (
+    "id", "workflow_id", "workflow_name", "workflow_version", "status", "attempt",
+    "trigger_type", "triggered_by", "credential_id", "parent_run_id", "root_run_id",
+    "is_test", "progress", "credits_used", "error", "created_at", "started_at",
+    "finished_at", "duration_seconds", "input", "tags",
+)  # fmt: skip
+
+
+def _csv_rows(runs: Iterator[Run]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for n, run in enumerate(runs, 1):
+        data = render.run(run)
+        writer.writerow(
+            orjson.dumps(data[c]).decode() if isinstance(data[c], dict) else data[c]
+            for c in CSV_COLUMNS
+        )
+        if n % 200 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _jsonl_rows(runs: Iterator[Run]) -> Iterator[bytes]:
+    for run in runs:
+        yield orjson.dumps(render.run(run)) + b"\n"
+
+
+@router.get("/runs/export", summary="Every run matching the filters, streamed")
+def export_runs(
+    request: Request,
+    services: ServicesDep,
+    filters: FilterDep,
+    format: Literal["csv", "jsonl"] = "jsonl",
+) -> StreamingResponse:
+    reject_unknown(request, FILTERS | {"format"})
+    runs = services.runs.export(filters)
+    if format == "csv":
+        return StreamingResponse(
+            _csv_rows(runs),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="runs.csv"'},
+        )
+    return StreamingResponse(
+        _jsonl_rows(runs),
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="runs.jsonl"'},
+    )
+
+
+@router.post("/runs/import", summary="Import up to 1,000 complete run records")
+def import_runs(services: ServicesDep, principal: PrincipalDep, body: ImportIn) -> JSONResponse:
+    result = services.runs.import_runs(principal, body)
+    return JSONResponse({"imported": result.imported, "skipped": result.skipped})
+
+
+@router.post("/workflows/{id_or_name}/runs", status_code=201, summary="Trigger a run")
+def trigger_run(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    id_or_name: str,
+    body: TriggerIn,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    run, created = services.runs.trigger(principal, id_or_name, body, idempotency_key)
+    return JSONResponse(render.run(run), status_code=201 if created else 200)
+
+
+@router.get("/runs/{run_id}", summary="One run with its steps")
+def get_run(services: ServicesDep, principal: PrincipalDep, run_id: str) -> JSONResponse:
+    return JSONResponse(render.run(services.runs.get(principal, run_id)))
+
+
+@router.patch("/runs/{run_id}", summary="Report a run's status, result, error, progress")
+def patch_run(
+    services: ServicesDep, principal: PrincipalDep, run_id: str, body: RunPatch
+) -> JSONResponse:
+    return JSONResponse(render.run(services.runs.report(principal, run_id, body)))
+
+
+@router.post("/runs/{run_id}/steps", status_code=201, summary="Report a step")
+def add_step(
+    services: ServicesDep, principal: PrincipalDep, run_id: str, body: StepIn
+) -> JSONResponse:
+    return JSONResponse(render.step(services.runs.add_step(principal, run_id, body)), 201)
+
+
+def _action(name: str) -> Any:
+    def act(services: ServicesDep, principal: PrincipalDep, run_id: str) -> JSONResponse:
+        run = getattr(services.runs, name)(principal, run_id)
+        return JSONResponse(render.run(run), status_code=201 if name == "retry" else 200)
+
+    act.__name__ = f"{name}_run"
+    return act
+
+
+for _name, _summary in (
+    ("cancel", "Cancel a run (at once, or via canceling while it executes)"),
+    ("pause", "Pause a run"),
+    ("resume", "Resume a paused run"),
+    ("retry", "Retry a finished run as a new run"),
+):
+    router.add_api_route(
+        f"/runs/{{run_id}}/{_name}", _action(_name), methods=["POST"], summary=_summary
+    )

@@ -1,0 +1,66 @@
+"""The services an app instance serves, and the FastAPI dependencies that reach them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from runyard.config import Settings
+from runyard.core.times import Clock
+from runyard.service.access import Principal, authenticate
+from runyard.service.projects import ProjectService
+from runyard.service.runs import RunService
+from runyard.service.workflows import WorkflowService
+from runyard.store.database import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    projects: ProjectService
+    workflows: WorkflowService
+    runs: RunService
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
+        return cls(
+            settings=settings,
+            db=db,
+            clock=clock,
+            projects=ProjectService(db, clock),
+            workflows=WorkflowService(db, clock),
+            runs=RunService(db, clock),
+        )
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def bearer_or_key(authorization: str | None, api_key: str | None) -> str | None:
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip()
+    return api_key or None
+
+
+def get_principal(
+    services: Annotated[Services, Depends(get_services)],
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_project_id: Annotated[
+        str | None,
+        Header(description="Project to act on (server-admin key); defaults to the key's project"),
+    ] = None,
+) -> Principal:
+    return authenticate(services.db, bearer_or_key(authorization, x_api_key), x_project_id)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

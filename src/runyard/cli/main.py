@@ -1,0 +1,340 @@
+"""The ``runyard`` command line: serve, manage and query runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from runyard.cli import output
+from runyard.cli.client import ApiClient, ApiError, connect
+from runyard.config import DEFAULT_DATABASE_URL, Settings
+from runyard.core.times import parse_relative, to_rfc3339, utcnow
+
+app = typer.Typer(
+    help="runyard: keeps every workflow run and finds any of them instantly.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+projects_app = typer.Typer(help="Projects (tenants).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+workflows_app = typer.Typer(help="Workflows.", no_args_is_help=True)
+runs_app = typer.Typer(help="Find, show and import runs.", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (projects_app, "projects"),
+    (keys_app, "keys"),
+    (workflows_app, "workflows"),
+    (runs_app, "runs"),
+):
+    app.add_typer(sub, name=name)
+
+err = Console(stderr=True)
+
+
+class Target:
+    def __init__(
+        self, url: str | None, api_key: str | None, database_url: str, project: str | None
+    ):
+        self.url, self.api_key, self.database_url, self.project = (
+            url,
+            api_key,
+            database_url,
+            project,
+        )
+
+    def client(self) -> ApiClient:
+        try:
+            return connect(self.url, self.api_key, self.database_url, self.project)
+        except ApiError as exc:
+            fail(exc.detail)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="RUNYARD_URL",
+            help="Server to talk to, e.g. http://127.0.0.1:8000. "
+            "Without it, the CLI works on --database-url directly.",
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="RUNYARD_API_KEY", help="API key for --url.")
+    ] = None,
+    database_url: Annotated[
+        str, typer.Option(envvar="RUNYARD_DATABASE_URL", help="Database when no --url is given.")
+    ] = DEFAULT_DATABASE_URL,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            envvar="RUNYARD_PROJECT", help="Project: its id (or, on a database, its name)."
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = Target(url, api_key, database_url, project)
+
+
+def _run(ctx: typer.Context, method: str, path: str, **kwargs: Any) -> Any:
+    target: Target = ctx.obj
+    client = target.client()
+    try:
+        return client.request(method, path, **kwargs)
+    except ApiError as exc:
+        fail(exc.detail)
+    finally:
+        client.close()
+
+
+# -- serve and db ------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Fill an empty database with demo workflows and runs.")
+    ] = False,
+) -> None:
+    """Run the API server (migrating the database first)."""
+    import uvicorn
+
+    from runyard.api.app import create_app, prepare
+    from runyard.api.demo_data import load_demo
+    from runyard.store.database import Database
+
+    target: Target = ctx.obj
+    settings = Settings.from_env(database_url=target.database_url)
+    db = Database.connect(settings.database_url, pool_size=settings.db_pool_size)
+    if demo:
+        services = prepare(settings, db)
+        loaded = load_demo(services)
+        if loaded:
+            err.print(f"demo: loaded {loaded:,} runs into the default project")
+    err.print(f"runyard serving on http://{host}:{port} (database {settings.database_url})")
+    uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply every pending migration to --database-url."""
+    from runyard.store import migrate
+    from runyard.store.database import Database
+
+    target: Target = ctx.obj
+    db = Database.connect(target.database_url, pool_size=1)
+    try:
+        db.upgrade()
+        err.print(f"database at revision {migrate.current_revision(db.engine)}")
+    finally:
+        db.dispose()
+
+
+# -- projects and keys ---------------------------------------------------------------
+
+
+@projects_app.command("create")
+def projects_create(ctx: typer.Context, name: str) -> None:
+    """Create a project (needs the server-admin key, or a database URL)."""
+    project = _run(ctx, "POST", "/api/v1/projects", json={"name": name})
+    output.console.print(f"created project [bold]{project['name']}[/bold] id={project['id']}")
+
+
+@projects_app.command("list")
+def projects_list(ctx: typer.Context) -> None:
+    """List projects."""
+    for project in _run(ctx, "GET", "/api/v1/projects")["items"]:
+        output.console.print(f"{project['id']}  {project['name']}")
+
+
+@keys_app.command("create")
+def keys_create(
+    ctx: typer.Context,
+    project_id: Annotated[str, typer.Option("--for", help="Project id the key belongs to.")],
+    role: Annotated[str, typer.Option(help="read, write or admin.")] = "read",
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+) -> None:
+    """Create an API key. Its secret is printed once and cannot be shown again."""
+    key = _run(
+        ctx, "POST", f"/api/v1/projects/{project_id}/api-keys", json={"name": name, "role": role}
+    )
+    output.console.print(f"key id={key['id']} role={key['role']}")
+    print(key["key"])
+
+
+# -- workflows -----------------------------------------------------------------------
+
+
+@workflows_app.command("list")
+def workflows_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List workflows with their versions, parameters and run counts."""
+    items = _run(ctx, "GET", "/api/v1/workflows")["items"]
+    if as_json:
+        print(json.dumps(items, indent=2, ensure_ascii=False))
+    else:
+        output.workflows_table(items)
+
+
+# -- runs ----------------------------------------------------------------------------
+
+
+def _since(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return to_rfc3339(parse_relative(value, utcnow()))
+    except ValueError as exc:
+        fail(f"--{name}: {exc}; or give a relative time such as 24h, 7d, 30m")
+
+
+@runs_app.command("list")
+def runs_list(
+    ctx: typer.Context,
+    workflow: Annotated[
+        list[str], typer.Option("--workflow", "-w", help="Workflow id or name (repeatable).")
+    ] = [],  # noqa: B006
+    type: Annotated[list[str], typer.Option("--type", help="Workflow type (repeatable).")] = [],  # noqa: B006
+    status: Annotated[list[str], typer.Option("--status", "-s", help="Status (repeatable).")] = [],  # noqa: B006
+    since: Annotated[
+        str | None, typer.Option(help="Created at or after: 24h, 7d or RFC 3339.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Created before: 1h, 2d or RFC 3339.")] = None,
+    trigger: Annotated[list[str], typer.Option(help="Trigger type (repeatable).")] = [],  # noqa: B006
+    triggered_by: Annotated[list[str], typer.Option(help="Who triggered (repeatable).")] = [],  # noqa: B006
+    credential: Annotated[list[str], typer.Option(help="Credential id (repeatable).")] = [],  # noqa: B006
+    error_code: Annotated[list[str], typer.Option(help="Step error code (repeatable).")] = [],  # noqa: B006
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-q", help="Substring of id, input, headers, parameters."),
+    ] = None,
+    parent: Annotated[str | None, typer.Option(help="Children of this run.")] = None,
+    root: Annotated[str | None, typer.Option(help="Runs under this root run.")] = None,
+    tag: Annotated[list[str], typer.Option(help="key or key=value (repeatable).")] = [],  # noqa: B006
+    test: Annotated[
+        bool | None, typer.Option("--test/--no-test", help="Only test runs, or none.")
+    ] = None,
+    sort: Annotated[
+        str, typer.Option(help="created_at, started_at, finished_at, duration; -x for descending.")
+    ] = "-created_at",
+    limit: Annotated[int, typer.Option(help="Runs per page (1-1000).")] = 50,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page.")] = None,
+    offset: Annotated[int, typer.Option(help="Skip this many runs.")] = 0,
+    total: Annotated[bool, typer.Option("--total", help="Also count every match.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
+) -> None:
+    """Find runs: every filter of GET /api/v1/runs."""
+    params: list[tuple[str, Any]] = []
+    for key, values in (
+        ("workflow_id", workflow), ("workflow_type", type), ("status", status),
+        ("trigger_type", trigger), ("triggered_by", triggered_by), ("credential_id", credential),
+        ("error_code", error_code), ("tag", tag),
+    ):  # fmt: skip
+        params.extend((key, v) for v in values)
+    for key, value in (
+        ("created_after", _since(since, "since")), ("created_before", _since(until, "until")),
+        ("search", search), ("parent_run_id", parent), ("root_run_id", root),
+        ("cursor", cursor),
+    ):  # fmt: skip
+        if value is not None:
+            params.append((key, value))
+    if test is not None:
+        params.append(("is_test", str(test).lower()))
+    params += [("sort", sort), ("limit", limit)]
+    if offset:
+        params.append(("offset", offset))
+    if total:
+        params.append(("include_total", "true"))
+    page = _run(ctx, "GET", "/api/v1/runs", params=params)
+    if as_json:
+        print(json.dumps(page, indent=2, ensure_ascii=False))
+        return
+    output.runs_table(page)
+
+
+@runs_app.command("show")
+def runs_show(
+    ctx: typer.Context,
+    run_id: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
+) -> None:
+    """One run with its steps and errors."""
+    run = _run(ctx, "GET", f"/api/v1/runs/{run_id}")
+    if as_json:
+        print(json.dumps(run, indent=2, ensure_ascii=False))
+    else:
+        output.run_detail(run)
+
+
+@runs_app.command("import")
+def runs_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="JSON lines: one run record per line ('-' for stdin).")
+    ],
+    batch: Annotated[int, typer.Option(help="Runs per request (1-1000).")] = 1000,
+) -> None:
+    """Import complete run records; runs whose id exists already are skipped."""
+    if not 1 <= batch <= 1000:
+        fail("--batch must be between 1 and 1000")
+    stream = sys.stdin if str(file) == "-" else None
+    if stream is None and not file.exists():
+        fail(f"{file}: no such file")
+    target: Target = ctx.obj
+    client = target.client()
+    imported = skipped = 0
+    started = time.perf_counter()
+    pending: list[Any] = []
+
+    def flush() -> None:
+        nonlocal imported, skipped
+        if pending:
+            try:
+                result = client.request("POST", "/api/v1/runs/import", json={"runs": pending})
+            except ApiError as exc:
+                fail(f"batch ending at line {line_no}: {exc.detail}")
+            imported += result["imported"]
+            skipped += result["skipped"]
+            pending.clear()
+
+    line_no = 0
+    try:
+        with stream or file.open(encoding="utf-8") as lines:
+            for line_no, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    pending.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    fail(f"line {line_no}: not JSON ({exc.msg})")
+                if len(pending) >= batch:
+                    flush()
+            flush()
+    finally:
+        client.close()
+    elapsed = time.perf_counter() - started
+    rate = imported / elapsed if elapsed else 0
+    output.console.print(
+        f"imported {imported:,} runs, skipped {skipped:,} existing ({rate:,.0f} runs/s)"
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,32 @@
+"""Configuration: one typed object, read from the environment once and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite:///./runyard.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    bootstrap_api_key: str | None = None
+    # Largest request body accepted, in bytes (an import of 1,000 runs fits easily).
+    max_body_bytes: int = 16 * 1024 * 1024
+    db_pool_size: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        source = os.environ if env is None else env
+        values: dict[str, object] = {
+            "database_url": source.get("RUNYARD_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            "bootstrap_api_key": source.get("RUNYARD_BOOTSTRAP_API_KEY") or None,
+        }
+        if source.get("RUNYARD_MAX_BODY_BYTES"):
+            values["max_body_bytes"] = int(source["RUNYARD_MAX_BODY_BYTES"])
+        if source.get("RUNYARD_DB_POOL_SIZE"):
+            values["db_pool_size"] = int(source["RUNYARD_DB_POOL_SIZE"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

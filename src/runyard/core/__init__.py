@@ -1,0 +1,1 @@
+"""The pure domain: records, statuses and transitions, the run query. No I/O."""

@@ -1,0 +1,171 @@
+"""The domain records: plain frozen data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from runyard.core.statuses import RunStatus
+
+JSON = Any
+DEFAULT_PROJECT = "default"
+
+
+class Role(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+    def allows(self, needed: Role) -> bool:
+        order = (Role.READ, Role.WRITE, Role.ADMIN)
+        return order.index(self) >= order.index(needed)
+
+
+class WorkflowType(StrEnum):
+    WORKFLOW = "workflow"
+    AGENT = "agent"
+    TOOL = "tool"
+    FLOW = "flow"
+    HANDLER = "handler"
+    INGESTION = "ingestion"
+
+
+class TriggerType(StrEnum):
+    MANUAL = "manual"
+    API = "api"
+    SCHEDULED = "scheduled"
+    WEBHOOK = "webhook"
+    EVENT = "event"
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    project_id: str
+    name: str
+    role: Role
+    server_admin: bool
+    prefix: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    key: str
+    description: str = ""
+    type: str = "string"
+    default: JSON = None
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Workflow:
+    id: str
+    project_id: str
+    name: str
+    title: str
+    type: WorkflowType
+    description: str
+    version: int
+    version_id: str
+    definition: dict[str, JSON]
+    parameters: tuple[Parameter, ...]
+    error_handler_id: str | None
+    created_at: datetime
+    modified_at: datetime
+    deleted_at: datetime | None = None
+    runs_count: int | None = None
+    last_run_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepError:
+    error_code: str
+    message: str = ""
+    extra: dict[str, JSON] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    seq: int
+    name: str
+    status: RunStatus
+    attempt: int = 1
+    input: JSON = None
+    output: JSON = None
+    errors: tuple[StepError, ...] = ()
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    id: str
+    project_id: str
+    workflow_id: str
+    workflow_version: int
+    status: RunStatus
+    created_at: datetime
+    modified_at: datetime
+    attempt: int = 1
+    input: dict[str, JSON] = field(default_factory=dict)
+    result: JSON = None
+    error: str | None = None
+    failure_reason: str | None = None
+    failure_category: list[dict[str, JSON]] | None = None
+    parent_run_id: str | None = None
+    root_run_id: str | None = None
+    depends_on_run_id: str | None = None
+    source_run_id: str | None = None
+    trigger_type: TriggerType = TriggerType.API
+    triggered_by: str | None = None
+    credential_id: str | None = None
+    is_test: bool = False
+    dry_run: bool = False
+    progress: int = 0
+    node_ids: list[str] | None = None
+    credits_used: float = 0.0
+    extra_http_headers: dict[str, str] | None = None
+    webhook_callback_url: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    session_id: str | None = None
+    queued_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    workflow_name: str | None = None
+    steps: tuple[Step, ...] | None = None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+# The run fields a caller may set when triggering or importing a run.
+RUN_SETTABLE_FIELDS = (
+    "input",
+    "parent_run_id",
+    "root_run_id",
+    "depends_on_run_id",
+    "source_run_id",
+    "trigger_type",
+    "triggered_by",
+    "credential_id",
+    "is_test",
+    "dry_run",
+    "node_ids",
+    "extra_http_headers",
+    "webhook_callback_url",
+    "tags",
+    "session_id",
+)

@@ -1,0 +1,198 @@
+"""``RunQuery``: the one description of "which runs, in what order, which page".
+
+Every edge (native API, CLI, dashboard, vendor dialects) builds a ``RunQuery``; the
+store's query compiler is the only place that turns it into SQL.
+
+Semantics (DESIGN.md §3): filters AND together, a multi-valued filter ORs within
+itself; ``created_after`` is inclusive, ``created_before`` exclusive; the order is a
+sort key then the run id in the same direction, runs without a value for the sort key
+last; a cursor is a keyset position that never skips or repeats a row.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from runyard.core.errors import InvalidInput
+from runyard.core.search_text import MAX_TERM_LENGTH
+from runyard.core.statuses import RunStatus
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 50
+MAX_OFFSET = 1_000_000
+
+
+class SortField(StrEnum):
+    CREATED_AT = "created_at"
+    STARTED_AT = "started_at"
+    FINISHED_AT = "finished_at"
+    DURATION = "duration"
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    field: SortField = SortField.CREATED_AT
+    descending: bool = True
+
+    @classmethod
+    def parse(cls, text: str) -> Sort:
+        """``created_at``, ``-created_at`` (descending), ``duration:asc``, ``started_at:desc``."""
+        raw = text.strip()
+        descending = True
+        if raw.startswith("-"):
+            raw = raw[1:]
+        elif raw.startswith("+"):
+            raw, descending = raw[1:], False
+        elif ":" in raw:
+            raw, _, direction = raw.partition(":")
+            if direction not in ("asc", "desc"):
+                raise ValueError(f"direction must be 'asc' or 'desc', not {direction!r}")
+            descending = direction == "desc"
+        try:
+            return cls(SortField(raw), descending)
+        except ValueError:
+            names = ", ".join(f.value for f in SortField)
+            raise ValueError(
+                f"unknown sort {text!r}; use one of {names}, e.g. -created_at"
+            ) from None
+
+    def __str__(self) -> str:
+        return f"{self.field.value}:{'desc' if self.descending else 'asc'}"
+
+
+@dataclass(frozen=True, slots=True)
+class TagFilter:
+    """``key`` alone matches any value; ``key=value`` matches that value."""
+
+    key: str
+    value: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> TagFilter:
+        key, sep, value = text.partition("=")
+        if not key:
+            raise ValueError(f"tag filter {text!r} needs a key: 'key' or 'key=value'")
+        return cls(key, value if sep else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a page ended: the last row's sort value (µs, ``None`` if it had none) and id."""
+
+    value: int | None
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunQuery:
+    project_id: str
+    workflow_ids: tuple[str, ...] = ()
+    workflow_types: tuple[str, ...] = ()
+    statuses: tuple[RunStatus, ...] = ()
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    trigger_types: tuple[str, ...] = ()
+    triggered_by: tuple[str, ...] = ()
+    credential_ids: tuple[str, ...] = ()
+    error_codes: tuple[str, ...] = ()
+    search: str | None = None
+    parent_run_id: str | None = None
+    root_run_id: str | None = None
+    tags: tuple[TagFilter, ...] = ()
+    is_test: bool | None = None
+    sort: Sort = field(default_factory=Sort)
+    limit: int = DEFAULT_LIMIT
+    after: Position | None = None
+    offset: int = 0
+    include_total: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise InvalidInput.field(
+                ("query", "limit"), f"must be between 1 and {MAX_LIMIT}, got {self.limit}"
+            )
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise InvalidInput.field(
+                ("query", "offset"), f"must be between 0 and {MAX_OFFSET}, got {self.offset}"
+            )
+        if self.after is not None and self.offset:
+            raise InvalidInput.field(("query", "offset"), "cannot be combined with a cursor")
+        if self.search is not None and len(self.search) > MAX_TERM_LENGTH:
+            raise InvalidInput.field(
+                ("query", "search"),
+                f"at most {MAX_TERM_LENGTH} characters, got {len(self.search)}",
+            )
+        if (
+            self.created_after is not None
+            and self.created_before is not None
+            and self.created_after > self.created_before
+        ):
+            raise InvalidInput.field(
+                ("query", "created_after"), "must not be later than created_before"
+            )
+
+    def filters_only(self) -> RunQuery:
+        """The same filters with no paging: what counts and exports use."""
+        return replace(self, after=None, offset=0, include_total=False)
+
+    def fingerprint(self) -> str:
+        """Identifies the filters and order, so a cursor cannot be used on another query."""
+        parts = [
+            self.project_id,
+            sorted(self.workflow_ids),
+            sorted(self.workflow_types),
+            sorted(self.statuses),
+            self.created_after.isoformat() if self.created_after else None,
+            self.created_before.isoformat() if self.created_before else None,
+            sorted(self.trigger_types),
+            sorted(self.triggered_by),
+            sorted(self.credential_ids),
+            sorted(self.error_codes),
+            self.search,
+            self.parent_run_id,
+            self.root_run_id,
+            sorted([t.key, t.value] for t in self.tags),
+            self.is_test,
+            str(self.sort),
+        ]
+        digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+        return digest[:16]
+
+
+CURSOR_VERSION = 1
+
+
+def encode_cursor(query: RunQuery, position: Position) -> str:
+    payload = {
+        "v": CURSOR_VERSION,
+        "f": query.fingerprint(),
+        "p": position.value,
+        "i": position.run_id,
+    }
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(query: RunQuery, cursor: str) -> Position:
+    """The position a cursor names, checked to belong to ``query`` (same filters, same order)."""
+    loc = ("query", "cursor")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(payload, dict) or payload.get("v") != CURSOR_VERSION:
+            raise ValueError
+        value, run_id, fingerprint = payload["p"], payload["i"], payload["f"]
+        if (value is not None and type(value) is not int) or not isinstance(run_id, str):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, UnicodeError):
+        raise InvalidInput.field(loc, "malformed cursor; pass next_cursor back unchanged") from None
+    if fingerprint != query.fingerprint():
+        raise InvalidInput.field(
+            loc, "this cursor belongs to another query; keep the filters and sort of its page"
+        )
+    return Position(value, run_id)

@@ -1,0 +1,69 @@
+"""Time: UTC everywhere, microsecond precision, RFC 3339 in and out, an injectable clock."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+Clock = Callable[[], datetime]
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp; refuse one without an offset.
+
+    Raises ``ValueError`` with a reason a user can act on.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("expected an RFC 3339 timestamp such as 2026-01-31T12:00:00Z")
+    raw = text.strip()
+    try:
+        parsed = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        raise ValueError(
+            f"{raw!r} is not an RFC 3339 timestamp (example: 2026-01-31T12:00:00Z)"
+        ) from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{raw!r} has no UTC offset; add 'Z' or an offset such as +02:00")
+    return parsed.astimezone(UTC)
+
+
+def parse_relative(text: str, now: datetime) -> datetime:
+    """``24h``, ``7d``, ``30m``... before ``now``; otherwise an RFC 3339 timestamp."""
+    match = _RELATIVE.match(text)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        return now - timedelta(**{_UNITS[unit]: amount})
+    return parse_timestamp(text)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Normalise an aware datetime to UTC; a naive one is taken as UTC (from storage)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def to_rfc3339(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return as_utc(value).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_micros(value: datetime) -> int:
+    delta = as_utc(value) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)

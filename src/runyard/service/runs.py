@@ -1,0 +1,364 @@
+"""Use cases for runs: trigger, import, report, act, and query.
+
+Every status change goes through ``core.lifecycle.transition`` (the transition table)
+and is written with a guard on the status it was computed from, so two concurrent
+changes cannot both apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from runyard.core.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound
+from runyard.core.ids import uuid7
+from runyard.core.lifecycle import transition
+from runyard.core.models import Role, Run, Step, StepError
+from runyard.core.parameters import apply_parameters
+from runyard.core.query import RunQuery
+from runyard.core.statuses import RunStatus, cancel_target
+from runyard.core.times import Clock
+from runyard.service.access import Principal
+from runyard.service.inputs import ImportedRun, ImportIn, RunFields, RunPatch, StepIn, TriggerIn
+from runyard.store import run_reads, run_rows, workflow_refs, workflow_rows
+from runyard.store.database import Database
+from runyard.store.run_reads import Bucket, Page
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    imported: int
+    skipped: int
+
+
+def _fields(body: RunFields) -> dict[str, Any]:
+    """The settable §2 fields of a body, ids as canonical strings."""
+    values = body.model_dump(include=set(RunFields.model_fields))
+    for name in ("parent_run_id", "root_run_id", "depends_on_run_id", "source_run_id"):
+        if values[name] is not None:
+            values[name] = str(values[name])
+    return values
+
+
+def _step(body: StepIn, seq: int) -> Step:
+    return Step(
+        seq=seq,
+        name=body.name,
+        status=body.status,
+        attempt=body.attempt,
+        input=body.input,
+        output=body.output,
+        errors=tuple(
+            StepError(e.error_code, e.message, dict(e.model_extra or {})) for e in body.errors
+        ),
+        started_at=body.started_at,
+        finished_at=body.finished_at,
+    )
+
+
+class RunService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    # -- creating runs -------------------------------------------------------------
+
+    def trigger(
+        self,
+        principal: Principal,
+        workflow_ref: str,
+        body: TriggerIn,
+        idempotency_key: str | None = None,
+    ) -> tuple[Run, bool]:
+        """Queue a run of the workflow's current version; returns it and whether it is new.
+
+        With an ``idempotency_key``, a repeated request returns the run the first one made.
+        """
+        principal.require(Role.WRITE)
+        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+            raise InvalidInput.field(("header", "Idempotency-Key"), "must be 1-200 characters")
+        with self.db.write() as conn:
+            workflow = workflow_rows.find_workflow(conn, principal.project_id, workflow_ref)
+            if workflow is None:
+                raise NotFound(f"workflow {workflow_ref!r} does not exist")
+            if idempotency_key is not None:
+                earlier = run_rows.run_by_idempotency_key(
+                    conn, principal.project_id, workflow.id, idempotency_key
+                )
+                if earlier is not None:
+                    return replace(earlier, workflow_name=workflow.name), False
+            fields = _fields(body)
+            fields["input"] = apply_parameters(workflow.parameters, body.input)
+            now = self.clock()
+            run = Run(
+                id=uuid7(),
+                project_id=principal.project_id,
+                workflow_id=workflow.id,
+                workflow_version=workflow.version,
+                status=RunStatus.QUEUED,
+                created_at=now,
+                queued_at=now,
+                modified_at=now,
+                workflow_name=workflow.name,
+                **fields,
+            )
+            run = replace(run, root_run_id=self._root_of(conn, principal, run))
+            inserted = run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key])
+            if not inserted and idempotency_key is not None:
+                raise Conflict("a request with this Idempotency-Key is in progress; retry")
+        return run, True
+
+    def _root_of(self, conn: Connection, principal: Principal, run: Run) -> str:
+        if run.parent_run_id is None:
+            return run.root_run_id or run.id
+        roots = run_rows.roots_of(conn, principal.project_id, [run.parent_run_id])
+        if run.parent_run_id not in roots:
+            raise InvalidInput.field(
+                ("body", "parent_run_id"), f"run {run.parent_run_id} does not exist"
+            )
+        return roots[run.parent_run_id]
+
+    def import_runs(self, principal: Principal, body: ImportIn) -> ImportResult:
+        """Store complete run records as they are; runs whose id exists are skipped.
+
+        Synchronous: once this returns, the runs are in every query.
+        """
+        principal.require(Role.WRITE)
+        now = self.clock()
+        with self.db.write() as conn:
+            refs = workflow_refs.resolve(
+                conn, principal.project_id, {r.workflow_id for r in body.runs}
+            )
+            unknown = [
+                (i, r.workflow_id) for i, r in enumerate(body.runs) if r.workflow_id not in refs
+            ]
+            if unknown:
+                first, ref = unknown[0]
+                raise InvalidInput(
+                    f"runs.{first}.workflow_id: no workflow {ref!r} in this project",
+                    [
+                        FieldError(("body", "runs", i, "workflow_id"), f"no workflow {ref!r}")
+                        for i, ref in unknown
+                    ],
+                )
+            records = [self._imported(principal, r, refs[r.workflow_id], now) for r in body.runs]
+            records = _with_roots(conn, principal, records)
+            inserted = run_rows.insert_runs(conn, records)
+        return ImportResult(imported=len(inserted), skipped=len(records) - len(inserted))
+
+    def _imported(
+        self, principal: Principal, item: ImportedRun, ref: tuple[str, int], now: datetime
+    ) -> Run:
+        created = item.created_at or now
+        return Run(
+            id=str(item.id),
+            project_id=principal.project_id,
+            workflow_id=ref[0],
+            workflow_version=item.workflow_version or ref[1],
+            status=item.status,
+            attempt=item.attempt,
+            result=item.result,
+            error=item.error,
+            failure_reason=item.failure_reason,
+            failure_category=item.failure_category,
+            progress=item.progress,
+            credits_used=item.credits_used,
+            created_at=created,
+            queued_at=item.queued_at,
+            started_at=item.started_at,
+            finished_at=item.finished_at,
+            modified_at=item.modified_at or item.finished_at or item.started_at or created,
+            steps=tuple(_step(s, s.seq or i + 1) for i, s in enumerate(item.steps)),
+            **_fields(item),
+        )
+
+    # -- one run -------------------------------------------------------------------
+
+    def get(self, principal: Principal, run_id: str) -> Run:
+        with self.db.read() as conn:
+            pk, run = self._load(conn, principal, run_id)
+            names = workflow_rows.workflow_names(conn, [run.workflow_id])
+            return replace(
+                run, steps=run_rows.load_steps(conn, pk), workflow_name=names.get(run.workflow_id)
+            )
+
+    def _load(
+        self, conn: Connection, principal: Principal, run_id: str, *, for_update: bool = False
+    ) -> tuple[int, Run]:
+        found = run_rows.run_pk_and_record(
+            conn, principal.project_id, run_id, for_update=for_update
+        )
+        if found is None:
+            raise NotFound(f"run {run_id} does not exist")
+        return found
+
+    def _change(self, principal: Principal, run_id: str, change: Any) -> Run:
+        """Apply ``change(run) -> Run`` under a status guard; refuse if it raced."""
+        principal.require(Role.WRITE)
+        with self.db.write() as conn:
+            pk, run = self._load(conn, principal, run_id, for_update=True)
+            updated: Run = change(run)
+            if not run_rows.save_run_state(conn, pk, run.status, updated):
+                raise Conflict(f"run {run_id} changed while this request ran; retry")
+        return updated
+
+    def report(self, principal: Principal, run_id: str, patch: RunPatch) -> Run:
+        """An executor reports on a run: status (through the table), result, error, progress."""
+        sent = patch.model_fields_set
+        changes = {
+            name: getattr(patch, name)
+            for name in (
+                "result",
+                "error",
+                "failure_reason",
+                "failure_category",
+                "progress",
+                "credits_used",
+            )
+            if name in sent
+        }
+        if "progress" in changes and changes["progress"] is None:
+            raise InvalidInput.field(("body", "progress"), "must be a number from 0 to 100")
+        if "credits_used" in changes and changes["credits_used"] is None:
+            raise InvalidInput.field(("body", "credits_used"), "must be a number")
+
+        def change(run: Run) -> Run:
+            now = self.clock()
+            if patch.status is not None and patch.status != run.status:
+                return transition(run, patch.status, now, **changes)
+            return replace(run, modified_at=now, **changes)
+
+        return self._change(principal, run_id, change)
+
+    def cancel(self, principal: Principal, run_id: str) -> Run:
+        return self._change(
+            principal, run_id, lambda run: transition(run, cancel_target(run.status), self.clock())
+        )
+
+    def pause(self, principal: Principal, run_id: str) -> Run:
+        return self._change(
+            principal, run_id, lambda run: transition(run, RunStatus.PAUSED, self.clock())
+        )
+
+    def resume(self, principal: Principal, run_id: str) -> Run:
+        def change(run: Run) -> Run:
+            if run.status is not RunStatus.PAUSED:
+                raise IllegalTransition(
+                    f"only a paused run can be resumed; this one is {run.status}"
+                )
+            return transition(run, RunStatus.QUEUED, self.clock())
+
+        return self._change(principal, run_id, change)
+
+    def retry(self, principal: Principal, run_id: str) -> Run:
+        """A new queued run of the same workflow and input, pointing at this one."""
+        principal.require(Role.WRITE)
+        with self.db.write() as conn:
+            _, source = self._load(conn, principal, run_id)
+            if not source.status.is_terminal:
+                raise Conflict(
+                    f"run {run_id} is {source.status}; only a finished run can be retried"
+                )
+            refs = workflow_refs.resolve(conn, principal.project_id, [source.workflow_id])
+            version = (
+                refs[source.workflow_id][1]
+                if source.workflow_id in refs
+                else source.workflow_version
+            )
+            now = self.clock()
+            run = replace(
+                source,
+                id=uuid7(),
+                workflow_version=version,
+                status=RunStatus.QUEUED,
+                attempt=1,
+                result=None,
+                error=None,
+                failure_reason=None,
+                failure_category=None,
+                progress=0,
+                credits_used=0.0,
+                source_run_id=source.id,
+                trigger_type=source.trigger_type,
+                created_at=now,
+                queued_at=now,
+                started_at=None,
+                finished_at=None,
+                modified_at=now,
+                steps=None,
+            )
+            if source.root_run_id == source.id:
+                run = replace(run, root_run_id=run.id)
+            run_rows.insert_runs(conn, [run])
+        return run
+
+    def add_step(self, principal: Principal, run_id: str, body: StepIn) -> Step:
+        """Record a step (a new one, or a new state of the step with that ``seq``)."""
+        principal.require(Role.WRITE)
+        with self.db.write() as conn:
+            pk, _ = self._load(conn, principal, run_id)
+            seq = body.seq or run_rows.next_step_seq(conn, pk)
+            step = _step(body, seq)
+            run_rows.upsert_step(conn, pk, principal.project_id, step)
+        return step
+
+    # -- queries -------------------------------------------------------------------
+
+    def resolve_query(self, conn: Connection, query: RunQuery) -> RunQuery:
+        """Workflow names in the ``workflow_id`` filter become ids; unknown ones are refused."""
+        if not query.workflow_ids:
+            return query
+        refs = workflow_refs.resolve(conn, query.project_id, query.workflow_ids)
+        unknown = [r for r in query.workflow_ids if r not in refs]
+        if unknown:
+            raise InvalidInput.field(
+                ("query", "workflow_id"), f"no workflow {unknown[0]!r} in this project"
+            )
+        ids = tuple(dict.fromkeys(refs[r][0] for r in query.workflow_ids))
+        return replace(query, workflow_ids=ids)
+
+    def page(self, query: RunQuery) -> Page:
+        with self.db.read() as conn:
+            return run_reads.list_page(conn, self.resolve_query(conn, query))
+
+    def count(self, query: RunQuery) -> int:
+        with self.db.read() as conn:
+            return run_reads.count(conn, self.resolve_query(conn, query.filters_only()))
+
+    def stats(self, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
+        with self.db.read() as conn:
+            return run_reads.stats(
+                conn, self.resolve_query(conn, query.filters_only()), bucket_seconds
+            )
+
+    def export(self, query: RunQuery) -> Iterator[Run]:
+        """Every run of the query, streamed in order from one read transaction."""
+        with self.db.read() as conn:
+            yield from run_reads.iterate(conn, self.resolve_query(conn, query.filters_only()))
+
+
+def _with_roots(conn: Connection, principal: Principal, records: list[Run]) -> list[Run]:
+    """Fill ``root_run_id``: the parent's root (from this batch or stored), else own id."""
+    by_id = {r.id: r for r in records}
+    missing_parents = [
+        r.parent_run_id
+        for r in records
+        if r.parent_run_id and r.root_run_id is None and r.parent_run_id not in by_id
+    ]
+    stored = run_rows.roots_of(conn, principal.project_id, [p for p in missing_parents if p])
+
+    def root(run: Run, depth: int = 0) -> str:
+        if run.root_run_id:
+            return run.root_run_id
+        if run.parent_run_id is None:
+            return run.id
+        parent = by_id.get(run.parent_run_id)
+        if parent is not None and depth < 100:
+            return root(parent, depth + 1)
+        return stored.get(run.parent_run_id, run.parent_run_id)
+
+    return [replace(r, root_run_id=root(r)) for r in records]

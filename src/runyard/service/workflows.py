@@ -1,0 +1,142 @@
+"""Use cases for workflows: create, new versions, change, soft delete."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from runyard.core.errors import Conflict, NotFound
+from runyard.core.ids import new_id
+from runyard.core.models import Parameter, Role, Workflow
+from runyard.core.times import Clock
+from runyard.service.access import Principal
+from runyard.service.inputs import ParameterIn, WorkflowIn, WorkflowPatch
+from runyard.store import workflow_rows
+from runyard.store.database import Database
+
+
+def _parameters(items: list[ParameterIn]) -> tuple[Parameter, ...]:
+    return tuple(Parameter(p.key, p.description, p.type, p.default) for p in items)
+
+
+class WorkflowService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def get(self, principal: Principal, id_or_name: str) -> Workflow:
+        with self.db.read() as conn:
+            workflow = workflow_rows.find_workflow(conn, principal.project_id, id_or_name)
+        if workflow is None:
+            raise NotFound(f"workflow {id_or_name!r} does not exist")
+        return workflow
+
+    def all(self, principal: Principal, types: tuple[str, ...] = ()) -> list[Workflow]:
+        with self.db.read() as conn:
+            return workflow_rows.list_workflows(conn, principal.project_id, types=types)
+
+    def create_or_version(self, principal: Principal, body: WorkflowIn) -> tuple[Workflow, bool]:
+        """Create the workflow, or make a new version of the live one with that name.
+
+        Returns the workflow and whether it was created. A new version is made only when
+        the definition or the parameters change; other fields are updated in place.
+        """
+        principal.require(Role.WRITE)
+        now = self.clock()
+        try:
+            with self.db.write() as conn:
+                current = workflow_rows.find_workflow(conn, principal.project_id, body.name)
+                if current is None:
+                    workflow = Workflow(
+                        id=new_id(),
+                        project_id=principal.project_id,
+                        name=body.name,
+                        title=body.title or body.name,
+                        type=body.type,
+                        description=body.description,
+                        version=1,
+                        version_id=new_id(),
+                        definition=body.definition,
+                        parameters=_parameters(body.parameters),
+                        error_handler_id=_str(body.error_handler_id),
+                        created_at=now,
+                        modified_at=now,
+                    )
+                    workflow_rows.insert_workflow(conn, workflow)
+                    return workflow, True
+                patch = WorkflowPatch(
+                    title=body.title or body.name,
+                    type=body.type,
+                    description=body.description,
+                    parameters=body.parameters,
+                    definition=body.definition,
+                    error_handler_id=body.error_handler_id,
+                )
+                return self._apply(conn, current, patch), False
+        except IntegrityError:
+            raise Conflict(f"workflow {body.name!r} was created concurrently; retry") from None
+
+    def patch(self, principal: Principal, id_or_name: str, patch: WorkflowPatch) -> Workflow:
+        principal.require(Role.WRITE)
+        with self.db.write() as conn:
+            current = workflow_rows.find_workflow(conn, principal.project_id, id_or_name)
+            if current is None:
+                raise NotFound(f"workflow {id_or_name!r} does not exist")
+            return self._apply(conn, current, patch)
+
+    def _apply(self, conn: Connection, current: Workflow, patch: WorkflowPatch) -> Workflow:
+        sent = patch.model_fields_set
+        parameters = (
+            _parameters(patch.parameters) if patch.parameters is not None else current.parameters
+        )
+        definition = patch.definition if patch.definition is not None else current.definition
+        changed = parameters != current.parameters or definition != current.definition
+        now = self.clock()
+        updated = replace(
+            current,
+            title=patch.title if patch.title is not None else current.title,
+            type=patch.type if patch.type is not None else current.type,
+            description=patch.description if patch.description is not None else current.description,
+            error_handler_id=(
+                _str(patch.error_handler_id)
+                if "error_handler_id" in sent
+                else current.error_handler_id
+            ),
+            definition=definition,
+            parameters=parameters,
+            modified_at=now,
+        )
+        if changed:
+            updated = replace(updated, version=current.version + 1, version_id=new_id())
+        workflow_rows.update_workflow(conn, updated, new_version=changed)
+        return updated
+
+    def delete(self, principal: Principal, id_or_name: str) -> None:
+        principal.require(Role.WRITE)
+        with self.db.write() as conn:
+            current = workflow_rows.find_workflow(conn, principal.project_id, id_or_name)
+            if current is None:
+                raise NotFound(f"workflow {id_or_name!r} does not exist")
+            workflow_rows.soft_delete_workflow(conn, current.id, self.clock())
+
+    def delete_parameter(self, principal: Principal, id_or_name: str, key: str) -> Workflow:
+        """Soft-delete one parameter definition: a new version without it."""
+        principal.require(Role.WRITE)
+        with self.db.write() as conn:
+            current = workflow_rows.find_workflow(conn, principal.project_id, id_or_name)
+            if current is None:
+                raise NotFound(f"workflow {id_or_name!r} does not exist")
+            if all(p.key != key for p in current.parameters):
+                raise NotFound(f"workflow {current.name!r} has no parameter {key!r}")
+            kept = [
+                ParameterIn(key=p.key, description=p.description, type=p.type, default=p.default)
+                for p in current.parameters
+                if p.key != key
+            ]
+            return self._apply(conn, current, WorkflowPatch(parameters=kept))
+
+
+def _str(value: object | None) -> str | None:
+    return None if value is None else str(value)

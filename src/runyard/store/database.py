@@ -1,0 +1,43 @@
+"""``Database``: the engine plus read and write transactions over it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+from runyard.store import dialect_hooks, migrate
+from runyard.store.engine import make_engine
+
+
+class Database:
+    """One per process, built from the configuration and passed to whoever needs it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def connect(cls, database_url: str, *, pool_size: int = 10) -> Database:
+        return cls(make_engine(database_url, pool_size=pool_size))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return dialect_hooks.is_sqlite(self.engine.dialect)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that commits when the block ends and rolls back on an exception."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            yield conn
+
+    def upgrade(self) -> None:
+        migrate.upgrade(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,214 @@
+"""Everything that differs between SQLite and PostgreSQL, and nothing else.
+
+This is the only module that branches on the SQL dialect. Each hook names the
+difference it hides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Dialect,
+    Engine,
+    Insert,
+    Table,
+    TypeDecorator,
+    event,
+    func,
+    select,
+    text,
+    type_coerce,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TIMESTAMP, TypeEngine
+
+from runyard.core.times import as_utc, from_micros, to_micros
+
+# Terms shorter than a trigram cannot use a trigram index; they are matched by scanning
+# in the query's order, which finds a page quickly because such short terms are common.
+MIN_INDEXED_TERM = 3
+
+
+def is_sqlite(dialect: Dialect) -> bool:
+    return dialect.name == "sqlite"
+
+
+class UtcTimestamp(TypeDecorator[datetime]):
+    """A UTC instant with microsecond precision.
+
+    PostgreSQL: ``timestamptz``. SQLite: an integer of microseconds since the epoch —
+    compact, compared as a number, and exact (SQLite has no timestamp type).
+    """
+
+    impl = TIMESTAMP(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if is_sqlite(dialect):
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(TIMESTAMP(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if is_sqlite(dialect):
+            return to_micros(value)
+        return as_utc(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if is_sqlite(dialect):
+            return from_micros(int(value))
+        return as_utc(value)
+
+
+# JSON documents: jsonb on PostgreSQL (compact, indexable), JSON text on SQLite.
+JsonDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")
+# Primary keys of the big tables: BIGINT on PostgreSQL, INTEGER (the rowid) on SQLite.
+BigId = BigInteger().with_variant(sqlite.INTEGER(), "sqlite")
+
+
+def configure_engine(engine: Engine) -> None:
+    """Per-connection settings. On SQLite each PRAGMA states why it is set."""
+    if not is_sqlite(engine.dialect):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, emit BEGIN (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            # Readers never block the writer and the writer never blocks readers.
+            "journal_mode = WAL",
+            # With WAL, FULL syncs each commit: an acknowledged write survives power loss.
+            "synchronous = FULL",
+            # SQLite does not enforce foreign keys unless asked, per connection.
+            "foreign_keys = ON",
+            # Wait for a competing writer instead of failing with "database is locked".
+            "busy_timeout = 15000",
+            # 64 MiB of page cache per connection keeps hot index pages in memory.
+            "cache_size = -65536",
+            # Sorts and temporary indexes stay in memory rather than temp files.
+            "temp_store = MEMORY",
+            # Read the file through mmap: fewer syscalls on index-heavy queries.
+            "mmap_size = 1073741824",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A write transaction takes the write lock at BEGIN (IMMEDIATE): a deferred one
+        # that later upgrades can fail with SQLITE_BUSY without waiting busy_timeout.
+        mode = "IMMEDIATE" if conn.get_execution_options().get("write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def insert_ignoring_conflicts(dialect: Dialect, table: Table) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the dialect's own construct."""
+    if is_sqlite(dialect):
+        return sqlite.insert(table).on_conflict_do_nothing()
+    return postgresql.insert(table).on_conflict_do_nothing()
+
+
+def like_pattern(term: str) -> str:
+    r"""``%term%`` with ``\``, ``%`` and ``_`` matched literally (escape character ``\``)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_matches(dialect: Dialect, runs: Table, folded_term: str) -> ColumnElement[bool]:
+    """Runs whose folded search text contains ``folded_term``, through a trigram index.
+
+    PostgreSQL: ``LIKE`` served by the ``pg_trgm`` GIN index on ``runs.search_text``.
+    SQLite: an FTS5 ``trigram`` table (``run_search``, external content on ``runs``)
+    queried with a phrase, which is a literal substring match for terms of 3 or more
+    characters; shorter terms fall back to ``instr`` over the rows in query order.
+    """
+    if is_sqlite(dialect):
+        if len(folded_term) < MIN_INDEXED_TERM:
+            return func.instr(runs.c.search_text, folded_term) > 0
+        phrase = '"' + folded_term.replace('"', '""') + '"'
+        fts = (
+            select(text("rowid"))
+            .select_from(text("run_search"))
+            .where(text("run_search MATCH :phrase").bindparams(phrase=phrase))
+        )
+        return runs.c.pk.in_(fts.scalar_subquery())
+    return runs.c.search_text.like(like_pattern(folded_term), escape="\\")
+
+
+def search_scan(dialect: Dialect, runs: Table, folded_term: str) -> ColumnElement[bool]:
+    """The same literal substring test, without the index: for a scan in page order
+    that stops early because the term is common."""
+    if is_sqlite(dialect):
+        return func.instr(runs.c.search_text, folded_term) > 0
+    return func.strpos(runs.c.search_text, folded_term) > 0
+
+
+def time_bucket(dialect: Dialect, column: ColumnElement[Any], seconds: int) -> ColumnElement[Any]:
+    """The start of the ``seconds``-wide bucket a timestamp falls in, as a timestamp."""
+    if is_sqlite(dialect):
+        width = seconds * 1_000_000
+        micros = type_coerce(column, BigInteger())
+        return type_coerce((micros // width) * width, UtcTimestamp())
+    epoch = func.floor(func.extract("epoch", column) / seconds) * seconds
+    return type_coerce(func.to_timestamp(epoch), UtcTimestamp())
+
+
+def index_search_text(conn: Connection, pks: Sequence[int]) -> None:
+    """Bring the SQLite FTS table up to date for new runs (PostgreSQL indexes by itself)."""
+    if not is_sqlite(conn.dialect) or not pks:
+        return
+    for start in range(0, len(pks), 500):
+        chunk = list(pks[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        conn.exec_driver_sql(
+            "INSERT INTO run_search(rowid, search_text) "
+            f"SELECT pk, search_text FROM runs WHERE pk IN ({marks})",
+            tuple(chunk),
+        )
+
+
+SQLITE_SEARCH_DDL = (
+    "CREATE VIRTUAL TABLE run_search USING fts5("
+    "search_text, content='runs', content_rowid='pk', "
+    "tokenize='trigram case_sensitive 1')"
+)
+POSTGRES_SEARCH_DDL = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX ix_runs_search_trgm ON runs USING gin (search_text gin_trgm_ops)",
+)
+
+
+def create_search_index(conn: Connection) -> None:
+    """The trigram index behind ``search`` (used by the first migration)."""
+    if is_sqlite(conn.dialect):
+        conn.exec_driver_sql(SQLITE_SEARCH_DDL)
+    else:
+        for statement in POSTGRES_SEARCH_DDL:
+            conn.exec_driver_sql(statement)
+
+
+def drop_search_index(conn: Connection) -> None:
+    if is_sqlite(conn.dialect):
+        conn.exec_driver_sql("DROP TABLE IF EXISTS run_search")
+    else:
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_runs_search_trgm")
+
+
+def analyze(conn: Connection) -> None:
+    """Refresh planner statistics after a bulk load."""
+    if is_sqlite(conn.dialect):
+        conn.exec_driver_sql("PRAGMA optimize")
+    else:
+        conn.exec_driver_sql("ANALYZE runs")

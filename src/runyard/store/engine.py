@@ -1,0 +1,53 @@
+"""Engines: one per process, built from a database URL and passed in (never global)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.engine import URL
+
+from runyard.core.errors import InvalidInput
+from runyard.store.dialect_hooks import configure_engine
+
+
+def normalize_url(database_url: str) -> URL:
+    """Accept ``sqlite:///file.db`` and ``postgresql://...``; PostgreSQL goes through psycopg 3."""
+    try:
+        url = make_url(database_url)
+    except Exception:
+        raise InvalidInput(
+            f"RUNYARD_DATABASE_URL {database_url!r} is not a database URL "
+            "(examples: sqlite:///./runyard.db, postgresql://user@host:5432/db)"
+        ) from None
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return url
+    raise InvalidInput(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
+    url = normalize_url(database_url)
+    options: dict[str, Any] = {
+        "json_serializer": _dumps,
+        "json_deserializer": orjson.loads,
+        "pool_size": pool_size,
+        "max_overflow": 2 * pool_size,
+        # A connection dropped by a database restart is replaced, not handed out.
+        "pool_pre_ping": True,
+    }
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            raise InvalidInput("an in-memory SQLite database cannot be shared; use a file")
+        options["connect_args"] = {"check_same_thread": False}
+        options.pop("pool_pre_ping")
+    engine = create_engine(url, **options)
+    configure_engine(engine)
+    return engine

@@ -1,0 +1,289 @@
+"""The only module that turns a ``RunQuery`` into SQL.
+
+Plans, and why:
+
+* Every filter column has an index ``(project_id, <column>, created_at, id)``, so a
+  filtered page is read from an index in the requested order and stops after
+  ``limit + 1`` rows; the extra row makes ``has_more`` exact.
+* A multi-valued filter (``status IN (a, b)``) cannot be read in order from one index
+  range, so a page over it is a ``UNION ALL`` of one ordered, limited branch per value,
+  merged and cut to the page. Each branch is an index range in order.
+* Nullable sort keys (``started_at``, ``finished_at``, ``duration``) put runs without a
+  value last in both directions: one branch for runs with a value, one for runs without.
+* Filters served by a side table (``error_code``, ``tag``) and ``search`` (a trigram
+  index) are *sparse* or *dense*. The store probes how many runs match, up to
+  ``DENSE_THRESHOLD``: a sparse filter drives the query (read its few matches, then
+  sort them); a dense one is checked row by row while the page is read in order, which
+  stops early precisely because matches are common. Counts always drive from the side
+  index, whose cost is the number of matches.
+* Keyset pagination: ``(key, id)`` after the cursor, as ``key <= v AND (key < v OR id <
+  i)`` (descending), which any B-tree range can serve on both databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    Select,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from runyard.core.query import Position, RunQuery, SortField
+from runyard.core.search_text import fold
+from runyard.core.times import from_micros
+from runyard.store import dialect_hooks as hooks
+from runyard.store.schema import run_error_codes, run_tags, runs, workflow_parameters, workflows
+
+# Up to this many matches a side-table filter is "sparse" and drives the query.
+DENSE_THRESHOLD = 5000
+# A multi-valued filter with more values than this is not split into branches.
+MAX_BRANCHES = 32
+
+SORT_COLUMNS: dict[SortField, KeyedColumnElement[object]] = {
+    SortField.CREATED_AT: runs.c.created_at,
+    SortField.STARTED_AT: runs.c.started_at,
+    SortField.FINISHED_AT: runs.c.finished_at,
+    SortField.DURATION: runs.c.duration_us,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Density:
+    """What the store's probes found: which side-table filters match many runs."""
+
+    search_dense: bool = False
+    error_codes_dense: bool = False
+    tags_dense: tuple[bool, ...] = ()
+    # Workflows whose live parameter keys or descriptions contain the search term.
+    search_workflow_ids: tuple[str, ...] = ()
+
+
+SPARSE = Density()
+
+
+def _error_code_rows(query: RunQuery) -> Select[int]:
+    return select(run_error_codes.c.run_pk).where(
+        run_error_codes.c.project_id == query.project_id,
+        run_error_codes.c.error_code.in_(query.error_codes),
+    )
+
+
+def _tag_rows(query: RunQuery, index: int) -> Select[int]:
+    tag = query.tags[index]
+    rows = select(run_tags.c.run_pk).where(
+        run_tags.c.project_id == query.project_id, run_tags.c.key == tag.key
+    )
+    if tag.value is not None:
+        rows = rows.where(run_tags.c.value == tag.value)
+    return rows
+
+
+def _member(rows: Select[int], pk_column: ColumnElement[int], dense: bool) -> ColumnElement[bool]:
+    """``pk`` is among ``rows``: driven by ``rows`` if sparse, probed per row if dense."""
+    if dense:
+        return exists(rows.where(pk_column == runs.c.pk))
+    return runs.c.pk.in_(rows)
+
+
+def parameter_match_statement(project_id: str, term: str) -> Select[str]:
+    """Workflows with a live parameter whose key or description contains ``term``."""
+    return (
+        select(workflow_parameters.c.workflow_id)
+        .where(
+            workflow_parameters.c.project_id == project_id,
+            workflow_parameters.c.deleted_at.is_(None),
+            workflow_parameters.c.search_text.like(hooks.like_pattern(fold(term)), escape="\\"),
+        )
+        .distinct()
+    )
+
+
+def _probe(rows: Select[int]) -> Select[int]:
+    return select(func.count()).select_from(rows.limit(DENSE_THRESHOLD).subquery())
+
+
+def probe_statements(dialect: Dialect, query: RunQuery) -> dict[str, Select[int]]:
+    """Counts, capped at ``DENSE_THRESHOLD``, that decide sparse or dense plans."""
+    probes: dict[str, Select[int]] = {}
+    if query.search:
+        matches = hooks.search_matches(dialect, runs, fold(query.search))
+        probes["search"] = _probe(
+            select(runs.c.pk).where(runs.c.project_id == query.project_id, matches)
+        )
+    if query.error_codes:
+        probes["error_codes"] = _probe(_error_code_rows(query))
+    for index in range(len(query.tags)):
+        probes[f"tag{index}"] = _probe(_tag_rows(query, index))
+    return probes
+
+
+def density_from_probes(counts: dict[str, int], search_workflow_ids: Sequence[str]) -> Density:
+    def dense(name: str) -> bool:
+        return counts.get(name, 0) >= DENSE_THRESHOLD
+
+    tag_names = sorted((k for k in counts if k.startswith("tag")), key=lambda k: int(k[3:]))
+    return Density(
+        search_dense=dense("search") or bool(search_workflow_ids),
+        error_codes_dense=dense("error_codes"),
+        tags_dense=tuple(dense(name) for name in tag_names),
+        search_workflow_ids=tuple(search_workflow_ids),
+    )
+
+
+def _filters(dialect: Dialect, query: RunQuery, density: Density) -> list[ColumnElement[bool]]:
+    c = runs.c
+    where: list[ColumnElement[bool]] = [c.project_id == query.project_id]
+    if query.workflow_ids:
+        where.append(c.workflow_id.in_(query.workflow_ids))
+    if query.workflow_types:
+        where.append(
+            c.workflow_id.in_(
+                select(workflows.c.id).where(
+                    workflows.c.project_id == query.project_id,
+                    workflows.c.type.in_(query.workflow_types),
+                )
+            )
+        )
+    if query.statuses:
+        where.append(c.status.in_([s.value for s in query.statuses]))
+    if query.created_after is not None:
+        where.append(c.created_at >= query.created_after)
+    if query.created_before is not None:
+        where.append(c.created_at < query.created_before)
+    if query.trigger_types:
+        where.append(c.trigger_type.in_(query.trigger_types))
+    if query.triggered_by:
+        where.append(c.triggered_by.in_(query.triggered_by))
+    if query.credential_ids:
+        where.append(c.credential_id.in_(query.credential_ids))
+    if query.parent_run_id is not None:
+        where.append(c.parent_run_id == query.parent_run_id)
+    if query.root_run_id is not None:
+        where.append(c.root_run_id == query.root_run_id)
+    if query.is_test is not None:
+        where.append(c.is_test.is_(query.is_test))
+    if query.error_codes:
+        where.append(
+            _member(_error_code_rows(query), run_error_codes.c.run_pk, density.error_codes_dense)
+        )
+    for index in range(len(query.tags)):
+        dense = index < len(density.tags_dense) and density.tags_dense[index]
+        where.append(_member(_tag_rows(query, index), run_tags.c.run_pk, dense))
+    if query.search:
+        where.append(_search(dialect, query.search, density))
+    return where
+
+
+def _search(dialect: Dialect, term: str, density: Density) -> ColumnElement[bool]:
+    folded = fold(term)
+    if density.search_dense:
+        text_match = hooks.search_scan(dialect, runs, folded)
+    else:
+        text_match = hooks.search_matches(dialect, runs, folded)
+    if density.search_workflow_ids:
+        return or_(text_match, runs.c.workflow_id.in_(density.search_workflow_ids))
+    return text_match
+
+
+def _sort_bound(query: RunQuery, value: int) -> object:
+    return value if query.sort.field is SortField.DURATION else from_micros(value)
+
+
+def _after_value(query: RunQuery, position: Position) -> ColumnElement[bool]:
+    """Rows with a sort value strictly after ``position`` (which has one)."""
+    assert position.value is not None
+    key = SORT_COLUMNS[query.sort.field]
+    bound = _sort_bound(query, position.value)
+    if query.sort.descending:
+        return and_(key <= bound, or_(key < bound, runs.c.id < position.run_id))
+    return and_(key >= bound, or_(key > bound, runs.c.id > position.run_id))
+
+
+def _null_branches(query: RunQuery) -> list[list[ColumnElement[bool]]]:
+    """Per branch of the sort key (with a value / without), its extra conditions."""
+    key = SORT_COLUMNS[query.sort.field]
+    after = query.after
+    if query.sort.field is SortField.CREATED_AT:
+        return [[_after_value(query, after)] if after else []]
+    branches: list[list[ColumnElement[bool]]] = []
+    if after is None:
+        branches.append([key.is_not(None)])
+    elif after.value is not None:
+        branches.append([key.is_not(None), _after_value(query, after)])
+    without: list[ColumnElement[bool]] = [key.is_(None)]
+    if after is not None and after.value is None:
+        past = runs.c.id < after.run_id if query.sort.descending else runs.c.id > after.run_id
+        without.append(past)
+    branches.append(without)
+    return branches
+
+
+def _order(
+    query: RunQuery, key: ColumnElement[object], id_col: ColumnElement[object]
+) -> list[ColumnElement[object]]:
+    if query.sort.descending:
+        return [key.desc(), id_col.desc()]
+    return [key.asc(), id_col.asc()]
+
+
+def _split_values(query: RunQuery) -> list[ColumnElement[bool]]:
+    """One condition per value of the multi-valued filter the page is split on."""
+    c = runs.c
+    for column, values in (
+        (c.workflow_id, query.workflow_ids),
+        (c.status, [s.value for s in query.statuses]),
+        (c.credential_id, query.credential_ids),
+        (c.trigger_type, query.trigger_types),
+        (c.triggered_by, query.triggered_by),
+    ):
+        if 1 < len(values) <= MAX_BRANCHES:
+            return [column == value for value in values]
+    return []
+
+
+def page_statement(dialect: Dialect, query: RunQuery, density: Density = SPARSE) -> Select[Any]:
+    """The runs of one page, plus one more row if there are more (``has_more``)."""
+    key = SORT_COLUMNS[query.sort.field]
+    base = _filters(dialect, query, density)
+    branches = [
+        select(runs).where(*base, *extra, *split).order_by(*_order(query, key, runs.c.id))
+        for split in ([[value] for value in _split_values(query)] or [[]])
+        for extra in _null_branches(query)
+    ]
+    if len(branches) == 1:
+        return branches[0].offset(query.offset or None).limit(query.limit + 1)
+
+    want = query.offset + query.limit + 1
+    merged = union_all(*(b.limit(want).subquery().select() for b in branches)).subquery()
+    merged_key = merged.c[key.name]
+    return (
+        select(merged)
+        .order_by(merged_key.is_(None), *_order(query, merged_key, merged.c.id))
+        .offset(query.offset or None)
+        .limit(query.limit + 1)
+    )
+
+
+def count_statement(dialect: Dialect, query: RunQuery) -> Select[int]:
+    return select(func.count()).select_from(runs).where(*_filters(dialect, query, SPARSE))
+
+
+def stats_statement(dialect: Dialect, query: RunQuery, bucket_seconds: int) -> Select[Any]:
+    bucket = hooks.time_bucket(dialect, runs.c.created_at, bucket_seconds).label("bucket")
+    return (
+        select(bucket, runs.c.status, func.count().label("count"))
+        .where(*_filters(dialect, query, SPARSE))
+        .group_by(bucket, runs.c.status)
+        .order_by(bucket, runs.c.status)
+    )

@@ -1,0 +1,88 @@
+"""Reading runs through the query compiler: pages, counts, stats, exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import Connection, RowMapping
+
+from runyard.core.models import Run
+from runyard.core.query import Position, RunQuery, SortField
+from runyard.core.times import to_micros
+from runyard.store import query_compiler as qc
+from runyard.store.run_rows import run_from_row
+from runyard.store.workflow_rows import workflow_names
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    runs: list[Run]
+    has_more: bool
+    last: Position | None  # where the page ended; the next page starts after it
+    total: int | None = None
+
+
+def _position(query: RunQuery, m: RowMapping) -> Position:
+    column = qc.SORT_COLUMNS[query.sort.field]
+    value = m[column.name]
+    if value is None:
+        return Position(None, m["id"])
+    if query.sort.field is SortField.DURATION:
+        return Position(int(value), m["id"])
+    assert isinstance(value, datetime)
+    return Position(to_micros(value), m["id"])
+
+
+def density(conn: Connection, query: RunQuery) -> qc.Density:
+    """Run the compiler's probes: which side-table filters match many runs."""
+    probes = qc.probe_statements(conn.dialect, query)
+    if not probes:
+        return qc.SPARSE
+    counts = {name: int(conn.execute(stmt).scalar_one()) for name, stmt in probes.items()}
+    matching_workflows: list[str] = []
+    if query.search:
+        statement = qc.parameter_match_statement(query.project_id, query.search)
+        matching_workflows = list(conn.execute(statement).scalars())
+    return qc.density_from_probes(counts, matching_workflows)
+
+
+def list_page(conn: Connection, query: RunQuery) -> Page:
+    statement = qc.page_statement(conn.dialect, query, density(conn, query))
+    rows = [r._mapping for r in conn.execute(statement)]
+    has_more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    names = workflow_names(conn, sorted({m["workflow_id"] for m in rows}))
+    found = [run_from_row(m, names.get(m["workflow_id"])) for m in rows]
+    total = count(conn, query) if query.include_total else None
+    last = _position(query, rows[-1]) if rows else None
+    return Page(found, has_more, last, total)
+
+
+def count(conn: Connection, query: RunQuery) -> int:
+    return int(conn.execute(qc.count_statement(conn.dialect, query)).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    start: datetime
+    counts: dict[str, int]
+
+
+def stats(conn: Connection, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
+    buckets: dict[datetime, dict[str, int]] = {}
+    for start, status, n in conn.execute(qc.stats_statement(conn.dialect, query, bucket_seconds)):
+        buckets.setdefault(start, {})[status] = int(n)
+    return [Bucket(start, counts) for start, counts in sorted(buckets.items())]
+
+
+def iterate(conn: Connection, query: RunQuery, batch: int = 1000) -> Iterator[Run]:
+    """Every run of the query in order, page by page (keyset), however many there are."""
+    page_query = replace(query, limit=batch, offset=0, include_total=False)
+    while True:
+        page = list_page(conn, page_query)
+        yield from page.runs
+        if not page.has_more or page.last is None:
+            return
+        page_query = replace(page_query, after=page.last)

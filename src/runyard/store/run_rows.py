@@ -1,0 +1,288 @@
+"""Runs and steps: rows to records and back, and every write to them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, delete, func, select, update
+
+from runyard.core.models import Run, Step, StepError, TriggerType
+from runyard.core.search_text import build_search_text
+from runyard.core.statuses import RunStatus
+from runyard.core.times import to_micros
+from runyard.store import dialect_hooks as hooks
+from runyard.store.schema import run_error_codes, run_tags, runs, steps
+
+
+def duration_us(started_at: datetime | None, finished_at: datetime | None) -> int | None:
+    if started_at is None or finished_at is None:
+        return None
+    return to_micros(finished_at) - to_micros(started_at)
+
+
+def run_values(run: Run) -> dict[str, Any]:
+    """The ``runs`` row of a record (without ``pk``)."""
+    return {
+        "id": run.id,
+        "project_id": run.project_id,
+        "workflow_id": run.workflow_id,
+        "workflow_version": run.workflow_version,
+        "status": run.status.value,
+        "attempt": run.attempt,
+        "input": run.input,
+        "result": run.result,
+        "error": run.error,
+        "failure_reason": run.failure_reason,
+        "failure_category": run.failure_category,
+        "parent_run_id": run.parent_run_id,
+        "root_run_id": run.root_run_id or run.id,
+        "depends_on_run_id": run.depends_on_run_id,
+        "source_run_id": run.source_run_id,
+        "trigger_type": run.trigger_type.value,
+        "triggered_by": run.triggered_by,
+        "credential_id": run.credential_id,
+        "is_test": run.is_test,
+        "dry_run": run.dry_run,
+        "progress": run.progress,
+        "node_ids": run.node_ids,
+        "credits_used": run.credits_used,
+        "extra_http_headers": run.extra_http_headers,
+        "webhook_callback_url": run.webhook_callback_url,
+        "tags": run.tags,
+        "session_id": run.session_id,
+        "created_at": run.created_at,
+        "queued_at": run.queued_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "modified_at": run.modified_at,
+        "duration_us": duration_us(run.started_at, run.finished_at),
+    }
+
+
+def run_from_row(m: RowMapping, workflow_name: str | None = None) -> Run:
+    return Run(
+        id=m["id"],
+        project_id=m["project_id"],
+        workflow_id=m["workflow_id"],
+        workflow_version=m["workflow_version"],
+        status=RunStatus(m["status"]),
+        attempt=m["attempt"],
+        input=m["input"],
+        result=m["result"],
+        error=m["error"],
+        failure_reason=m["failure_reason"],
+        failure_category=m["failure_category"],
+        parent_run_id=m["parent_run_id"],
+        root_run_id=m["root_run_id"],
+        depends_on_run_id=m["depends_on_run_id"],
+        source_run_id=m["source_run_id"],
+        trigger_type=TriggerType(m["trigger_type"]),
+        triggered_by=m["triggered_by"],
+        credential_id=m["credential_id"],
+        is_test=bool(m["is_test"]),
+        dry_run=bool(m["dry_run"]),
+        progress=m["progress"],
+        node_ids=m["node_ids"],
+        credits_used=m["credits_used"],
+        extra_http_headers=m["extra_http_headers"],
+        webhook_callback_url=m["webhook_callback_url"],
+        tags=m["tags"],
+        session_id=m["session_id"],
+        created_at=m["created_at"],
+        queued_at=m["queued_at"],
+        started_at=m["started_at"],
+        finished_at=m["finished_at"],
+        modified_at=m["modified_at"],
+        workflow_name=workflow_name,
+    )
+
+
+def _step_errors(raw: Any) -> tuple[StepError, ...]:
+    errors = []
+    for item in raw or ():
+        extra = {k: v for k, v in item.items() if k not in ("error_code", "message")}
+        errors.append(StepError(item["error_code"], item.get("message") or "", extra))
+    return tuple(errors)
+
+
+def step_from_row(m: RowMapping) -> Step:
+    return Step(
+        seq=m["seq"],
+        name=m["name"],
+        status=RunStatus(m["status"]),
+        attempt=m["attempt"],
+        input=m["input"],
+        output=m["output"],
+        errors=_step_errors(m["errors"]),
+        started_at=m["started_at"],
+        finished_at=m["finished_at"],
+    )
+
+
+def step_values(run_pk: int, step: Step) -> dict[str, Any]:
+    return {
+        "run_pk": run_pk,
+        "seq": step.seq,
+        "name": step.name,
+        "status": step.status.value,
+        "attempt": step.attempt,
+        "input": step.input,
+        "output": step.output,
+        "errors": [
+            {**e.extra, "error_code": e.error_code, "message": e.message} for e in step.errors
+        ],
+        "started_at": step.started_at,
+        "finished_at": step.finished_at,
+    }
+
+
+def insert_runs(
+    conn: Connection, records: Sequence[Run], *, idempotency_keys: Sequence[str | None] = ()
+) -> dict[str, int]:
+    """Insert runs whose id is new (others are left as they are); their ids -> pks.
+
+    Steps, error codes, tags and the search index are written with them.
+    """
+    if not records:
+        return {}
+    rows = [run_values(r) for r in records]
+    for row, record in zip(rows, records, strict=True):
+        row["search_text"] = build_search_text(record.id, record.input, record.extra_http_headers)
+        row["idempotency_key"] = None
+    for row, key in zip(rows, idempotency_keys, strict=False):
+        row["idempotency_key"] = key
+    statement = hooks.insert_ignoring_conflicts(conn.dialect, runs).returning(runs.c.id, runs.c.pk)
+    inserted: dict[str, int] = dict(conn.execute(statement, rows).tuples().all())
+    if not inserted:
+        return inserted
+    step_rows: list[dict[str, Any]] = []
+    for record in records:
+        pk = inserted.get(record.id)
+        if pk is not None and record.steps:
+            step_rows.extend(step_values(pk, s) for s in record.steps)
+    if step_rows:
+        conn.execute(steps.insert(), step_rows)
+    _index_codes_and_tags(conn, [(inserted[r.id], r) for r in records if r.id in inserted])
+    hooks.index_search_text(conn, list(inserted.values()))
+    return inserted
+
+
+def _index_codes_and_tags(conn: Connection, pairs: Iterable[tuple[int, Run]]) -> None:
+    codes: list[dict[str, Any]] = []
+    tags: list[dict[str, Any]] = []
+    for pk, run in pairs:
+        seen = {e.error_code for s in run.steps or () for e in s.errors}
+        codes.extend({"project_id": run.project_id, "error_code": c, "run_pk": pk} for c in seen)
+        tags.extend(
+            {"project_id": run.project_id, "key": k, "value": v, "run_pk": pk}
+            for k, v in run.tags.items()
+        )
+    if codes:
+        conn.execute(run_error_codes.insert(), codes)
+    if tags:
+        conn.execute(run_tags.insert(), tags)
+
+
+def existing_run_ids(conn: Connection, project_id: str, run_ids: Sequence[str]) -> set[str]:
+    if not run_ids:
+        return set()
+    rows = conn.execute(
+        select(runs.c.id).where(runs.c.id.in_(run_ids), runs.c.project_id == project_id)
+    )
+    return set(rows.scalars())
+
+
+def run_pk_and_record(
+    conn: Connection, project_id: str, run_id: str, *, for_update: bool = False
+) -> tuple[int, Run] | None:
+    query = select(runs).where(runs.c.id == run_id, runs.c.project_id == project_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    return row._mapping["pk"], run_from_row(row._mapping)
+
+
+def run_by_idempotency_key(
+    conn: Connection, project_id: str, workflow_id: str, key: str
+) -> Run | None:
+    row = conn.execute(
+        select(runs).where(
+            runs.c.project_id == project_id,
+            runs.c.workflow_id == workflow_id,
+            runs.c.idempotency_key == key,
+        )
+    ).first()
+    return run_from_row(row._mapping) if row else None
+
+
+def load_steps(conn: Connection, run_pk: int) -> tuple[Step, ...]:
+    rows = conn.execute(select(steps).where(steps.c.run_pk == run_pk).order_by(steps.c.seq))
+    return tuple(step_from_row(r._mapping) for r in rows)
+
+
+# What may change on a run after it is created (everything else is fixed at creation).
+MUTABLE_FIELDS = (
+    "status",
+    "attempt",
+    "result",
+    "error",
+    "failure_reason",
+    "failure_category",
+    "progress",
+    "credits_used",
+    "queued_at",
+    "started_at",
+    "finished_at",
+    "modified_at",
+    "duration_us",
+)
+
+
+def save_run_state(conn: Connection, run_pk: int, expected: RunStatus, run: Run) -> bool:
+    """Write ``run``'s mutable fields if the stored run still has status ``expected``.
+
+    The status guard makes a concurrent change lose cleanly instead of being overwritten.
+    """
+    values = run_values(run)
+    result = conn.execute(
+        update(runs)
+        .where(runs.c.pk == run_pk, runs.c.status == expected.value)
+        .values({name: values[name] for name in MUTABLE_FIELDS})
+    )
+    return result.rowcount == 1
+
+
+def next_step_seq(conn: Connection, run_pk: int) -> int:
+    current = conn.execute(select(func.max(steps.c.seq)).where(steps.c.run_pk == run_pk)).scalar()
+    return 1 if current is None else int(current) + 1
+
+
+def upsert_step(conn: Connection, run_pk: int, project_id: str, step: Step) -> None:
+    """Write the step with ``step.seq`` (replacing it) and re-index the run's error codes."""
+    conn.execute(delete(steps).where(steps.c.run_pk == run_pk, steps.c.seq == step.seq))
+    conn.execute(steps.insert().values(**step_values(run_pk, step)))
+    codes: set[str] = set()
+    for (errors,) in conn.execute(select(steps.c.errors).where(steps.c.run_pk == run_pk)):
+        codes.update(e["error_code"] for e in errors or ())
+    conn.execute(delete(run_error_codes).where(run_error_codes.c.run_pk == run_pk))
+    if codes:
+        conn.execute(
+            run_error_codes.insert(),
+            [{"project_id": project_id, "error_code": c, "run_pk": run_pk} for c in sorted(codes)],
+        )
+
+
+def roots_of(conn: Connection, project_id: str, run_ids: Sequence[str]) -> dict[str, str]:
+    """The ``root_run_id`` of each stored run among ``run_ids``."""
+    if not run_ids:
+        return {}
+    rows = conn.execute(
+        select(runs.c.id, runs.c.root_run_id).where(
+            runs.c.project_id == project_id, runs.c.id.in_(set(run_ids))
+        )
+    )
+    return dict(rows.tuples().all())

@@ -1,0 +1,220 @@
+"""The schema, declared once. Migrations must produce exactly this (tests check it).
+
+Every table carries ``project_id`` (the tenant) and every index leads with it, so no
+query ever reads another project's rows. Runs are addressed by a UUID ``id`` and an
+integer ``pk`` that child tables and the SQLite search index point at.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from runyard.store.dialect_hooks import BigId, JsonDocument, UtcTimestamp
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Uuid = String(36)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", UtcTimestamp, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("project_id", Uuid, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("server_admin", Boolean, nullable=False),
+    # sha256 of the key: keys are 256-bit random, so a fast hash is enough, and the
+    # lookup by hash never compares secret bytes in application code.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("revoked_at", UtcTimestamp),
+    Index(None, "project_id"),
+)
+
+workflows = Table(
+    "workflows",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("project_id", Uuid, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("version_id", Uuid, nullable=False, unique=True),
+    Column("definition", JsonDocument, nullable=False),
+    Column("error_handler_id", Uuid),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("modified_at", UtcTimestamp, nullable=False),
+    Column("deleted_at", UtcTimestamp),
+    # A name is unique among a project's live workflows; a deleted one frees its name.
+    Index(
+        "uq_workflows_live_name",
+        "project_id",
+        "name",
+        unique=True,
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
+    Index(None, "project_id", "type"),
+)
+
+workflow_versions = Table(
+    "workflow_versions",
+    metadata,
+    Column("version_id", Uuid, primary_key=True),
+    Column("workflow_id", Uuid, ForeignKey("workflows.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition", JsonDocument, nullable=False),
+    Column("parameters", JsonDocument, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    UniqueConstraint("workflow_id", "version"),
+)
+
+workflow_parameters = Table(
+    "workflow_parameters",
+    metadata,
+    Column("workflow_id", Uuid, ForeignKey("workflows.id"), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("project_id", Uuid, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("default", JsonDocument),
+    Column("deleted_at", UtcTimestamp),
+    # Case-folded "key\ndescription", so ``search`` can match it in SQL on both databases.
+    Column("search_text", Text, nullable=False),
+    Index(None, "project_id"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("pk", BigId, primary_key=True, autoincrement=True),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("project_id", Uuid, ForeignKey("projects.id"), nullable=False),
+    Column("workflow_id", Uuid, ForeignKey("workflows.id"), nullable=False),
+    Column("workflow_version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("input", JsonDocument, nullable=False),
+    Column("result", JsonDocument),
+    Column("error", Text),
+    Column("failure_reason", Text),
+    Column("failure_category", JsonDocument),
+    Column("parent_run_id", Uuid),
+    Column("root_run_id", Uuid, nullable=False),
+    Column("depends_on_run_id", Uuid),
+    Column("source_run_id", Uuid),
+    Column("trigger_type", String(16), nullable=False),
+    Column("triggered_by", String(200)),
+    Column("credential_id", String(200)),
+    Column("is_test", Boolean, nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("progress", Integer, nullable=False),
+    Column("node_ids", JsonDocument),
+    Column("credits_used", Float, nullable=False),
+    Column("extra_http_headers", JsonDocument),
+    Column("webhook_callback_url", Text),
+    Column("tags", JsonDocument, nullable=False),
+    Column("session_id", String(200)),
+    Column("idempotency_key", String(200)),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("queued_at", UtcTimestamp),
+    Column("started_at", UtcTimestamp),
+    Column("finished_at", UtcTimestamp),
+    Column("modified_at", UtcTimestamp, nullable=False),
+    # finished_at - started_at in microseconds, kept so the duration sort has an index.
+    Column("duration_us", BigId),
+    # Case-folded text that ``search`` matches (see core/search_text.py), trigram-indexed.
+    Column("search_text", Text, nullable=False),
+    # Each filter has an index that also yields the default order, so a page is read
+    # in order and stops after ``limit`` rows.
+    Index("ix_runs_created", "project_id", "created_at", "id"),
+    Index("ix_runs_workflow", "project_id", "workflow_id", "created_at", "id"),
+    Index("ix_runs_status", "project_id", "status", "created_at", "id"),
+    Index("ix_runs_trigger", "project_id", "trigger_type", "created_at", "id"),
+    Index("ix_runs_triggered_by", "project_id", "triggered_by", "created_at", "id"),
+    Index("ix_runs_credential", "project_id", "credential_id", "created_at", "id"),
+    Index("ix_runs_parent", "project_id", "parent_run_id", "created_at", "id"),
+    Index("ix_runs_root", "project_id", "root_run_id", "created_at", "id"),
+    Index("ix_runs_is_test", "project_id", "is_test", "created_at", "id"),
+    Index("ix_runs_started", "project_id", "started_at", "id"),
+    Index("ix_runs_finished", "project_id", "finished_at", "id"),
+    Index("ix_runs_duration", "project_id", "duration_us", "id"),
+    Index(
+        "uq_runs_idempotency",
+        "project_id",
+        "workflow_id",
+        "idempotency_key",
+        unique=True,
+        sqlite_where=text("idempotency_key IS NOT NULL"),
+        postgresql_where=text("idempotency_key IS NOT NULL"),
+    ),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("run_pk", BigId, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("input", JsonDocument),
+    Column("output", JsonDocument),
+    Column("errors", JsonDocument, nullable=False),
+    Column("started_at", UtcTimestamp),
+    Column("finished_at", UtcTimestamp),
+)
+
+# One row per (run, error code) of any of its steps: the ``error_code`` filter reads
+# this index instead of scanning step JSON.
+run_error_codes = Table(
+    "run_error_codes",
+    metadata,
+    Column("project_id", Uuid, primary_key=True),
+    Column("error_code", String(200), primary_key=True),
+    Column("run_pk", BigId, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
+    Index(None, "run_pk"),
+)
+
+# One row per run tag: the ``tag`` filter (``key`` or ``key=value``) reads this index.
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("project_id", Uuid, primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("value", String(500), primary_key=True),
+    Column("run_pk", BigId, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
+    Index(None, "run_pk"),
+)

@@ -1,0 +1,201 @@
+"""Workflows, their versions and their parameter definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select, update
+
+from runyard.core.ids import canonical_uuid
+from runyard.core.models import Parameter, Workflow, WorkflowType
+from runyard.core.search_text import fold
+from runyard.store.schema import runs, workflow_parameters, workflow_versions, workflows
+
+
+def _workflow(row: Row[Any], parameters: Sequence[Parameter]) -> Workflow:
+    m = row._mapping
+    return Workflow(
+        id=m["id"],
+        project_id=m["project_id"],
+        name=m["name"],
+        title=m["title"],
+        type=WorkflowType(m["type"]),
+        description=m["description"],
+        version=m["version"],
+        version_id=m["version_id"],
+        definition=m["definition"],
+        parameters=tuple(parameters),
+        error_handler_id=m["error_handler_id"],
+        created_at=m["created_at"],
+        modified_at=m["modified_at"],
+        deleted_at=m["deleted_at"],
+    )
+
+
+def _parameters(conn: Connection, workflow_ids: Sequence[str]) -> dict[str, list[Parameter]]:
+    found: dict[str, list[Parameter]] = {wid: [] for wid in workflow_ids}
+    if not workflow_ids:
+        return found
+    p = workflow_parameters.c
+    rows = conn.execute(
+        select(workflow_parameters)
+        .where(p.workflow_id.in_(workflow_ids), p.deleted_at.is_(None))
+        .order_by(p.workflow_id, p.position)
+    )
+    for row in rows:
+        m = row._mapping
+        found[m["workflow_id"]].append(
+            Parameter(
+                key=m["key"], description=m["description"], type=m["type"], default=m["default"]
+            )
+        )
+    return found
+
+
+def find_workflow(conn: Connection, project_id: str, id_or_name: str) -> Workflow | None:
+    """A live workflow of the project, by id (UUID) or by name."""
+    w = workflows.c
+    by = w.id == id_or_name if canonical_uuid(id_or_name) else w.name == id_or_name
+    row = conn.execute(
+        select(workflows).where(w.project_id == project_id, w.deleted_at.is_(None), by)
+    ).first()
+    if row is None:
+        return None
+    return _workflow(row, _parameters(conn, [row.id])[row.id])
+
+
+def list_workflows(
+    conn: Connection, project_id: str, *, types: Sequence[str] = (), with_counts: bool = True
+) -> list[Workflow]:
+    w = workflows.c
+    query = select(workflows).where(w.project_id == project_id, w.deleted_at.is_(None))
+    if types:
+        query = query.where(w.type.in_(types))
+    rows = conn.execute(query.order_by(w.name)).all()
+    params = _parameters(conn, [r.id for r in rows])
+    counts: dict[str, tuple[int, datetime | None]] = {}
+    if with_counts and rows:
+        counted = conn.execute(
+            select(runs.c.workflow_id, func.count(), func.max(runs.c.created_at))
+            .where(runs.c.project_id == project_id, runs.c.workflow_id.in_([r.id for r in rows]))
+            .group_by(runs.c.workflow_id)
+        )
+        counts = {wid: (n, last) for wid, n, last in counted}
+    result = []
+    for row in rows:
+        workflow = _workflow(row, params[row.id])
+        if with_counts:
+            n, last = counts.get(row.id, (0, None))
+            workflow = replace(workflow, runs_count=n, last_run_at=last)
+        result.append(workflow)
+    return result
+
+
+def workflow_names(conn: Connection, workflow_ids: Sequence[str]) -> dict[str, str]:
+    if not workflow_ids:
+        return {}
+    rows = conn.execute(
+        select(workflows.c.id, workflows.c.name).where(workflows.c.id.in_(workflow_ids))
+    )
+    return dict(rows.tuples().all())
+
+
+def insert_workflow(conn: Connection, workflow: Workflow) -> None:
+    conn.execute(
+        workflows.insert().values(
+            id=workflow.id,
+            project_id=workflow.project_id,
+            name=workflow.name,
+            title=workflow.title,
+            type=workflow.type.value,
+            description=workflow.description,
+            version=workflow.version,
+            version_id=workflow.version_id,
+            definition=workflow.definition,
+            error_handler_id=workflow.error_handler_id,
+            created_at=workflow.created_at,
+            modified_at=workflow.modified_at,
+        )
+    )
+    _record_version(conn, workflow)
+    _write_parameters(conn, workflow, workflow.created_at)
+
+
+def update_workflow(conn: Connection, workflow: Workflow, *, new_version: bool) -> None:
+    conn.execute(
+        update(workflows)
+        .where(workflows.c.id == workflow.id)
+        .values(
+            title=workflow.title,
+            type=workflow.type.value,
+            description=workflow.description,
+            version=workflow.version,
+            version_id=workflow.version_id,
+            definition=workflow.definition,
+            error_handler_id=workflow.error_handler_id,
+            modified_at=workflow.modified_at,
+        )
+    )
+    if new_version:
+        _record_version(conn, workflow)
+        _write_parameters(conn, workflow, workflow.modified_at)
+
+
+def _record_version(conn: Connection, workflow: Workflow) -> None:
+    conn.execute(
+        workflow_versions.insert().values(
+            version_id=workflow.version_id,
+            workflow_id=workflow.id,
+            version=workflow.version,
+            definition=workflow.definition,
+            parameters=[
+                {"key": p.key, "description": p.description, "type": p.type, "default": p.default}
+                for p in workflow.parameters
+            ],
+            created_at=workflow.modified_at,
+        )
+    )
+
+
+def _write_parameters(conn: Connection, workflow: Workflow, now: datetime) -> None:
+    """Make the live parameter set exactly ``workflow.parameters``; others become deleted."""
+    p = workflow_parameters.c
+    conn.execute(
+        update(workflow_parameters)
+        .where(p.workflow_id == workflow.id, p.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    existing = set(conn.execute(select(p.key).where(p.workflow_id == workflow.id)).scalars())
+    for position, param in enumerate(workflow.parameters):
+        values = {
+            "project_id": workflow.project_id,
+            "position": position,
+            "description": param.description,
+            "type": param.type,
+            "default": param.default,
+            "deleted_at": None,
+            "search_text": fold(f"{param.key}\n{param.description}"),
+        }
+        if param.key in existing:
+            conn.execute(
+                update(workflow_parameters)
+                .where(p.workflow_id == workflow.id, p.key == param.key)
+                .values(**values)
+            )
+        else:
+            conn.execute(
+                workflow_parameters.insert().values(
+                    workflow_id=workflow.id, key=param.key, **values
+                )
+            )
+
+
+def soft_delete_workflow(conn: Connection, workflow_id: str, now: datetime) -> None:
+    conn.execute(
+        update(workflows)
+        .where(workflows.c.id == workflow_id)
+        .values(deleted_at=now, modified_at=now)
+    )
