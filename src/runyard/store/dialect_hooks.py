@@ -18,10 +18,12 @@ from sqlalchemy import (
     Dialect,
     Engine,
     Insert,
+    Select,
     Table,
     TypeDecorator,
     event,
     func,
+    literal_column,
     select,
     text,
     type_coerce,
@@ -126,25 +128,39 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def search_matches(dialect: Dialect, runs: Table, folded_term: str) -> ColumnElement[bool]:
-    """Runs whose folded search text contains ``folded_term``, through a trigram index.
+def search_pks(dialect: Dialect, runs: Table, project_id: str, folded_term: str) -> Select[int]:
+    """The pks of runs whose folded search text contains ``folded_term``, by trigram index.
 
-    PostgreSQL: ``LIKE`` served by the ``pg_trgm`` GIN index on ``runs.search_text``.
-    SQLite: an FTS5 ``trigram`` table (``run_search``, external content on ``runs``)
+    PostgreSQL: ``LIKE`` on ``runs.search_text``, served by its ``pg_trgm`` GIN index.
+    SQLite: the FTS5 ``trigram`` table ``run_search`` (external content on ``runs``),
     queried with a phrase, which is a literal substring match for terms of 3 or more
-    characters; shorter terms fall back to ``instr`` over the rows in query order.
+    characters; it holds every project's runs, so callers keep their project filter.
+    Shorter terms have no trigram and are matched by scanning the project's runs.
     """
-    if is_sqlite(dialect):
-        if len(folded_term) < MIN_INDEXED_TERM:
-            return func.instr(runs.c.search_text, folded_term) > 0
+    if is_sqlite(dialect) and len(folded_term) >= MIN_INDEXED_TERM:
         phrase = '"' + folded_term.replace('"', '""') + '"'
-        fts = (
-            select(text("rowid"))
+        return (
+            select(literal_column("rowid", BigInteger()))
             .select_from(text("run_search"))
             .where(text("run_search MATCH :phrase").bindparams(phrase=phrase))
         )
-        return runs.c.pk.in_(fts.scalar_subquery())
-    return runs.c.search_text.like(like_pattern(folded_term), escape="\\")
+    if is_sqlite(dialect):
+        match = func.instr(runs.c.search_text, folded_term) > 0
+    else:
+        match = runs.c.search_text.like(like_pattern(folded_term), escape="\\")
+    return select(runs.c.pk).where(runs.c.project_id == project_id, match)
+
+
+def unindexed(dialect: Dialect, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``column`` in a form the planner cannot read from an index, to order a few rows.
+
+    SQLite picks an index that yields the ORDER BY even when a short list of candidate
+    rows (``pk IN (...)``) would be far cheaper to fetch and sort; a unary ``+`` on the
+    sort key takes that index away. PostgreSQL's statistics choose well by themselves.
+    """
+    if is_sqlite(dialect):
+        return literal_column(f"+runs.{column.name}", column.type)
+    return column
 
 
 def search_scan(dialect: Dialect, runs: Table, folded_term: str) -> ColumnElement[bool]:

@@ -10,12 +10,11 @@ Plans, and why:
   merged and cut to the page. Each branch is an index range in order.
 * Nullable sort keys (``started_at``, ``finished_at``, ``duration``) put runs without a
   value last in both directions: one branch for runs with a value, one for runs without.
-* Filters served by a side table (``error_code``, ``tag``) and ``search`` (a trigram
-  index) are *sparse* or *dense*. The store probes how many runs match, up to
-  ``DENSE_THRESHOLD``: a sparse filter drives the query (read its few matches, then
-  sort them); a dense one is checked row by row while the page is read in order, which
-  stops early precisely because matches are common. Counts always drive from the side
-  index, whose cost is the number of matches.
+* Side-index filters (``search`` through its trigram index, ``error_code`` and ``tag``
+  through their tables) are probed first, for up to ``DENSE_THRESHOLD`` matches (see
+  ``Plan``). Sparse ones hand over their few matching pks and the page is read from
+  those rows; dense ones are tested row by row while the page is read in order, which
+  stops early precisely because matches are common. Neither reads all of a project.
 * Keyset pagination: ``(key, id)`` after the cursor, as ``key <= v AND (key < v OR id <
   i)`` (descending), which any B-tree range can serve on both databases.
 """
@@ -45,7 +44,7 @@ from runyard.core.times import from_micros
 from runyard.store import dialect_hooks as hooks
 from runyard.store.schema import run_error_codes, run_tags, runs, workflow_parameters, workflows
 
-# Up to this many matches a side-table filter is "sparse" and drives the query.
+# Up to this many matches a side-index filter is "sparse" and its matches drive the page.
 DENSE_THRESHOLD = 5000
 # A multi-valued filter with more values than this is not split into branches.
 MAX_BRANCHES = 32
@@ -59,17 +58,24 @@ SORT_COLUMNS: dict[SortField, KeyedColumnElement[object]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Density:
-    """What the store's probes found: which side-table filters match many runs."""
+class Plan:
+    """How the side-index filters (``search``, ``error_code``, ``tag``) are applied.
 
-    search_dense: bool = False
-    error_codes_dense: bool = False
-    tags_dense: tuple[bool, ...] = ()
+    The store probes each one for up to ``DENSE_THRESHOLD`` matching runs. A *sparse*
+    filter's matches are few: their pks, intersected over all sparse filters, become
+    ``candidates`` and the page is read from those rows alone. A *dense* filter is in
+    ``dense`` and is tested row by row while the page is read in index order.
+    """
+
+    candidates: frozenset[int] | None = None
+    dense: frozenset[str] = frozenset()
     # Workflows whose live parameter keys or descriptions contain the search term.
     search_workflow_ids: tuple[str, ...] = ()
 
 
-SPARSE = Density()
+# Every side filter through its index, as ``pk IN (subquery)``: for counts and stats,
+# whose cost is then the number of matches.
+INDEXED = Plan()
 
 
 def _error_code_rows(query: RunQuery) -> Select[int]:
@@ -89,59 +95,79 @@ def _tag_rows(query: RunQuery, index: int) -> Select[int]:
     return rows
 
 
-def _member(rows: Select[int], pk_column: ColumnElement[int], dense: bool) -> ColumnElement[bool]:
-    """``pk`` is among ``rows``: driven by ``rows`` if sparse, probed per row if dense."""
-    if dense:
-        return exists(rows.where(pk_column == runs.c.pk))
-    return runs.c.pk.in_(rows)
+def _search_rows(dialect: Dialect, query: RunQuery) -> Select[int]:
+    assert query.search
+    return hooks.search_pks(dialect, runs, query.project_id, fold(query.search))
+
+
+def side_filters(dialect: Dialect, query: RunQuery) -> dict[str, Select[int]]:
+    """Each side-index filter of the query, as the pks of the runs it allows."""
+    filters: dict[str, Select[int]] = {}
+    if query.search:
+        filters["search"] = _search_rows(dialect, query)
+    if query.error_codes:
+        filters["error_codes"] = _error_code_rows(query)
+    for index in range(len(query.tags)):
+        filters[f"tag{index}"] = _tag_rows(query, index)
+    return filters
+
+
+def probe_statement(rows: Select[int]) -> Select[int]:
+    """The first ``DENSE_THRESHOLD`` pks a side filter allows: all of them if it is sparse."""
+    return rows.limit(DENSE_THRESHOLD)
+
+
+def plan_from_probes(found: dict[str, list[int]], search_workflow_ids: Sequence[str]) -> Plan:
+    dense = {name for name, pks in found.items() if len(pks) >= DENSE_THRESHOLD}
+    if search_workflow_ids and "search" in found:
+        dense.add("search")  # it matches whole workflows: never a short list of runs
+    candidates: frozenset[int] | None = None
+    for name, pks in found.items():
+        if name not in dense:
+            candidates = frozenset(pks) if candidates is None else candidates & frozenset(pks)
+    return Plan(candidates, frozenset(dense), tuple(search_workflow_ids))
 
 
 def parameter_match_statement(project_id: str, term: str) -> Select[str]:
     """Workflows with a live parameter whose key or description contains ``term``."""
+    p = workflow_parameters.c
     return (
-        select(workflow_parameters.c.workflow_id)
+        select(p.workflow_id)
         .where(
-            workflow_parameters.c.project_id == project_id,
-            workflow_parameters.c.deleted_at.is_(None),
-            workflow_parameters.c.search_text.like(hooks.like_pattern(fold(term)), escape="\\"),
+            p.project_id == project_id,
+            p.deleted_at.is_(None),
+            p.search_text.like(hooks.like_pattern(fold(term)), escape="\\"),
         )
         .distinct()
     )
 
 
-def _probe(rows: Select[int]) -> Select[int]:
-    return select(func.count()).select_from(rows.limit(DENSE_THRESHOLD).subquery())
+def _side_conditions(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if plan.candidates is not None:
+        where.append(runs.c.pk.in_(sorted(plan.candidates)))
+    for name, rows in side_filters(dialect, query).items():
+        dense = name in plan.dense
+        if name == "search" and plan.search_workflow_ids:
+            text = _dense(dialect, query, name, rows) if dense else runs.c.pk.in_(rows)
+            where.append(or_(text, runs.c.workflow_id.in_(plan.search_workflow_ids)))
+        elif dense:
+            where.append(_dense(dialect, query, name, rows))
+        elif plan.candidates is None:
+            where.append(runs.c.pk.in_(rows))
+    return where
 
 
-def probe_statements(dialect: Dialect, query: RunQuery) -> dict[str, Select[int]]:
-    """Counts, capped at ``DENSE_THRESHOLD``, that decide sparse or dense plans."""
-    probes: dict[str, Select[int]] = {}
-    if query.search:
-        matches = hooks.search_matches(dialect, runs, fold(query.search))
-        probes["search"] = _probe(
-            select(runs.c.pk).where(runs.c.project_id == query.project_id, matches)
-        )
-    if query.error_codes:
-        probes["error_codes"] = _probe(_error_code_rows(query))
-    for index in range(len(query.tags)):
-        probes[f"tag{index}"] = _probe(_tag_rows(query, index))
-    return probes
+def _dense(dialect: Dialect, query: RunQuery, name: str, rows: Select[int]) -> ColumnElement[bool]:
+    """A common filter, tested on each row as the page is read in order."""
+    if name == "search":
+        assert query.search
+        return hooks.search_scan(dialect, runs, fold(query.search))
+    pk_column = run_error_codes.c.run_pk if name == "error_codes" else run_tags.c.run_pk
+    return exists(rows.where(pk_column == runs.c.pk))
 
 
-def density_from_probes(counts: dict[str, int], search_workflow_ids: Sequence[str]) -> Density:
-    def dense(name: str) -> bool:
-        return counts.get(name, 0) >= DENSE_THRESHOLD
-
-    tag_names = sorted((k for k in counts if k.startswith("tag")), key=lambda k: int(k[3:]))
-    return Density(
-        search_dense=dense("search") or bool(search_workflow_ids),
-        error_codes_dense=dense("error_codes"),
-        tags_dense=tuple(dense(name) for name in tag_names),
-        search_workflow_ids=tuple(search_workflow_ids),
-    )
-
-
-def _filters(dialect: Dialect, query: RunQuery, density: Density) -> list[ColumnElement[bool]]:
+def _filters(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElement[bool]]:
     c = runs.c
     where: list[ColumnElement[bool]] = [c.project_id == query.project_id]
     if query.workflow_ids:
@@ -173,27 +199,8 @@ def _filters(dialect: Dialect, query: RunQuery, density: Density) -> list[Column
         where.append(c.root_run_id == query.root_run_id)
     if query.is_test is not None:
         where.append(c.is_test.is_(query.is_test))
-    if query.error_codes:
-        where.append(
-            _member(_error_code_rows(query), run_error_codes.c.run_pk, density.error_codes_dense)
-        )
-    for index in range(len(query.tags)):
-        dense = index < len(density.tags_dense) and density.tags_dense[index]
-        where.append(_member(_tag_rows(query, index), run_tags.c.run_pk, dense))
-    if query.search:
-        where.append(_search(dialect, query.search, density))
+    where.extend(_side_conditions(dialect, query, plan))
     return where
-
-
-def _search(dialect: Dialect, term: str, density: Density) -> ColumnElement[bool]:
-    folded = fold(term)
-    if density.search_dense:
-        text_match = hooks.search_scan(dialect, runs, folded)
-    else:
-        text_match = hooks.search_matches(dialect, runs, folded)
-    if density.search_workflow_ids:
-        return or_(text_match, runs.c.workflow_id.in_(density.search_workflow_ids))
-    return text_match
 
 
 def _sort_bound(query: RunQuery, value: int) -> object:
@@ -252,12 +259,14 @@ def _split_values(query: RunQuery) -> list[ColumnElement[bool]]:
     return []
 
 
-def page_statement(dialect: Dialect, query: RunQuery, density: Density = SPARSE) -> Select[Any]:
+def page_statement(dialect: Dialect, query: RunQuery, plan: Plan = INDEXED) -> Select[Any]:
     """The runs of one page, plus one more row if there are more (``has_more``)."""
     key = SORT_COLUMNS[query.sort.field]
-    base = _filters(dialect, query, density)
+    base = _filters(dialect, query, plan)
+    # Reading a few candidate rows and sorting them beats any index order.
+    order_key = key if plan.candidates is None else hooks.unindexed(dialect, key)
     branches = [
-        select(runs).where(*base, *extra, *split).order_by(*_order(query, key, runs.c.id))
+        select(runs).where(*base, *extra, *split).order_by(*_order(query, order_key, runs.c.id))
         for split in ([[value] for value in _split_values(query)] or [[]])
         for extra in _null_branches(query)
     ]
@@ -275,15 +284,19 @@ def page_statement(dialect: Dialect, query: RunQuery, density: Density = SPARSE)
     )
 
 
-def count_statement(dialect: Dialect, query: RunQuery) -> Select[int]:
-    return select(func.count()).select_from(runs).where(*_filters(dialect, query, SPARSE))
+def count_statement(dialect: Dialect, query: RunQuery, plan: Plan = INDEXED) -> Select[int]:
+    """How many runs match (side filters through their indexes: cost ~ matches)."""
+    return select(func.count()).select_from(runs).where(*_filters(dialect, query, plan))
 
 
-def stats_statement(dialect: Dialect, query: RunQuery, bucket_seconds: int) -> Select[Any]:
+def stats_statement(
+    dialect: Dialect, query: RunQuery, plan: Plan, bucket_seconds: int
+) -> Select[Any]:
+    """Runs per (time bucket, status), planned like ``count_statement``."""
     bucket = hooks.time_bucket(dialect, runs.c.created_at, bucket_seconds).label("bucket")
     return (
         select(bucket, runs.c.status, func.count().label("count"))
-        .where(*_filters(dialect, query, SPARSE))
+        .where(*_filters(dialect, query, plan))
         .group_by(bucket, runs.c.status)
         .order_by(bucket, runs.c.status)
     )

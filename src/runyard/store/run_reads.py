@@ -35,22 +35,29 @@ def _position(query: RunQuery, m: RowMapping) -> Position:
     return Position(to_micros(value), m["id"])
 
 
-def density(conn: Connection, query: RunQuery) -> qc.Density:
-    """Run the compiler's probes: which side-table filters match many runs."""
-    probes = qc.probe_statements(conn.dialect, query)
-    if not probes:
-        return qc.SPARSE
-    counts = {name: int(conn.execute(stmt).scalar_one()) for name, stmt in probes.items()}
-    matching_workflows: list[str] = []
-    if query.search:
-        statement = qc.parameter_match_statement(query.project_id, query.search)
-        matching_workflows = list(conn.execute(statement).scalars())
-    return qc.density_from_probes(counts, matching_workflows)
+def _search_workflows(conn: Connection, query: RunQuery) -> tuple[str, ...]:
+    if not query.search:
+        return ()
+    statement = qc.parameter_match_statement(query.project_id, query.search)
+    return tuple(conn.execute(statement).scalars())
+
+
+def plan(conn: Connection, query: RunQuery) -> qc.Plan:
+    """Probe each side-index filter: a short list of matching runs, or "dense"."""
+    found = {
+        name: list(conn.execute(qc.probe_statement(rows)).scalars())
+        for name, rows in qc.side_filters(conn.dialect, query).items()
+    }
+    return qc.plan_from_probes(found, _search_workflows(conn, query))
 
 
 def list_page(conn: Connection, query: RunQuery) -> Page:
-    statement = qc.page_statement(conn.dialect, query, density(conn, query))
-    rows = [r._mapping for r in conn.execute(statement)]
+    chosen = plan(conn, query)
+    if chosen.candidates is not None and not chosen.candidates:
+        rows: list[RowMapping] = []  # a sparse filter matched nothing
+    else:
+        statement = qc.page_statement(conn.dialect, query, chosen)
+        rows = [r._mapping for r in conn.execute(statement)]
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     names = workflow_names(conn, sorted({m["workflow_id"] for m in rows}))
@@ -61,7 +68,8 @@ def list_page(conn: Connection, query: RunQuery) -> Page:
 
 
 def count(conn: Connection, query: RunQuery) -> int:
-    return int(conn.execute(qc.count_statement(conn.dialect, query)).scalar_one())
+    sparse = qc.Plan(search_workflow_ids=_search_workflows(conn, query))
+    return int(conn.execute(qc.count_statement(conn.dialect, query, sparse)).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +80,9 @@ class Bucket:
 
 def stats(conn: Connection, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
     buckets: dict[datetime, dict[str, int]] = {}
-    for start, status, n in conn.execute(qc.stats_statement(conn.dialect, query, bucket_seconds)):
+    sparse = qc.Plan(search_workflow_ids=_search_workflows(conn, query))
+    statement = qc.stats_statement(conn.dialect, query, sparse, bucket_seconds)
+    for start, status, n in conn.execute(statement):
         buckets.setdefault(start, {})[status] = int(n)
     return [Bucket(start, counts) for start, counts in sorted(buckets.items())]
 

@@ -154,7 +154,7 @@ def insert_runs(
     for row, key in zip(rows, idempotency_keys, strict=False):
         row["idempotency_key"] = key
     statement = hooks.insert_ignoring_conflicts(conn.dialect, runs).returning(runs.c.id, runs.c.pk)
-    inserted: dict[str, int] = dict(conn.execute(statement, rows).tuples().all())
+    inserted: dict[str, int] = dict(conn.execute(statement, rows).all())
     if not inserted:
         return inserted
     step_rows: list[dict[str, Any]] = []
@@ -285,4 +285,4 @@ def roots_of(conn: Connection, project_id: str, run_ids: Sequence[str]) -> dict[
             runs.c.project_id == project_id, runs.c.id.in_(set(run_ids))
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())

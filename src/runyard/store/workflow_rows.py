@@ -100,7 +100,7 @@ def workflow_names(conn: Connection, workflow_ids: Sequence[str]) -> dict[str, s
     rows = conn.execute(
         select(workflows.c.id, workflows.c.name).where(workflows.c.id.in_(workflow_ids))
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def insert_workflow(conn: Connection, workflow: Workflow) -> None:

@@ -1,0 +1,160 @@
+"""The foundation benchmark: import rate, then the query set through HTTP.
+
+    .venv/bin/python -m benchmarks.bench_queries --runs 1000000 --database sqlite
+    .venv/bin/python -m benchmarks.bench_queries --runs 1000000 \
+        --database postgresql://postgres@127.0.0.1:5432/runyard_bench
+
+It starts a real ``runyard serve`` on the database (a new SQLite file, or the given
+PostgreSQL database, which must be empty or hold a previous corpus of the same size:
+``--reuse`` skips the import), loads ``--runs`` realistic runs through
+``POST /api/v1/runs/import``, and times every query of the set against it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.corpus import create_workflows, import_runs
+from benchmarks.server import running_server
+from runyard.demo import ERROR_CODES
+
+API_KEY = "ry_benchmark_admin_key"
+RESULTS = Path(__file__).parent / "results"
+
+Params = list[tuple[str, Any]]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def time_query(
+    http: httpx.Client, path: str, make_params: Callable[[int], Params], n: int
+) -> list[float]:
+    for i in range(3):  # warm-up
+        http.get(path, params=make_params(i)).raise_for_status()
+    samples = []
+    for i in range(n):
+        params = make_params(i)
+        started = time.perf_counter()
+        response = http.get(path, params=params)
+        samples.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    return samples
+
+
+def query_set(
+    http: httpx.Client, ids: dict[str, str], now: datetime
+) -> dict[str, tuple[str, Callable[[int], Params]]]:
+    rng = random.Random(11)
+    week = [("created_after", (now - timedelta(days=7)).isoformat())]
+    wf = list(ids.values())
+    customers = [f"CUST-{rng.randrange(100_000):06d}" for _ in range(500)]
+
+    def page200_cursor() -> str:
+        cursor = None
+        for _ in range(199):
+            params: Params = [("limit", 50)] + ([("cursor", cursor)] if cursor else [])
+            cursor = http.get("/api/v1/runs", params=params).json()["next_cursor"]
+        assert cursor
+        return str(cursor)
+
+    cursor200 = page200_cursor()
+    runs = "/api/v1/runs"
+    return {
+        "newest 50": (runs, lambda i: [("limit", 50)]),
+        "one workflow": (runs, lambda i: [("workflow_id", wf[i % len(wf)])]),
+        "2 statuses, 7 days": (runs, lambda i: [("status", "failed"), ("status", "canceled"), *week]),
+        "3 workflows + 2 statuses + 7 days": (
+            runs,
+            lambda i: [*(("workflow_id", w) for w in wf[i % 5 : i % 5 + 3]),
+                       ("status", "completed"), ("status", "failed"), *week],
+        ),
+        "search customer id": (runs, lambda i: [("search", customers[i % len(customers)])]),
+        "search common term 'acm'": (runs, lambda i: [("search", "acm")]),
+        "one error code": (runs, lambda i: [("error_code", ERROR_CODES[i % len(ERROR_CODES)])]),
+        "page 1 (limit 50)": (runs, lambda i: [("limit", 50)]),
+        "page 200 by cursor": (runs, lambda i: [("limit", 50), ("cursor", cursor200)]),
+        "offset 5,000": (runs, lambda i: [("limit", 50), ("offset", 5000)]),
+        "count 2 statuses, 7 days": (
+            f"{runs}/count", lambda i: [("status", "failed"), ("status", "canceled"), *week]
+        ),
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=100_000)
+    parser.add_argument("--database", default="sqlite", help="'sqlite' or a PostgreSQL URL")
+    parser.add_argument("--samples", type=int, default=200, help="timed requests per query")
+    parser.add_argument("--reuse", action="store_true", help="database already holds the corpus")
+    args = parser.parse_args()
+
+    RESULTS.mkdir(exist_ok=True)
+    if args.database == "sqlite":
+        path = RESULTS / f"bench-{args.runs}.db"
+        if not args.reuse:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        database_url, label = f"sqlite:///{path}", "SQLite"
+    else:
+        database_url, label = args.database, "PostgreSQL"
+
+    now = datetime.now(UTC)
+    with running_server(database_url, API_KEY, RESULTS / "server.log") as url:
+        http = httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=300
+        )
+        if args.reuse:
+            ids = {w["name"]: w["id"] for w in http.get("/api/v1/workflows").json()["items"]}
+            rate = None
+        else:
+            ids = create_workflows(http)
+            print(f"importing {args.runs:,} runs into {label} ...", flush=True)
+            imported, spent = import_runs(http, ids, args.runs, now)
+            rate = imported / spent
+            print(f"imported {imported:,} runs in {spent:,.1f} s: {rate:,.0f} runs/s", flush=True)
+        results = {}
+        for name, (path_, params) in query_set(http, ids, now).items():
+            samples = time_query(http, path_, params, args.samples)
+            results[name] = {
+                p: percentile(samples, q) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))
+            }
+
+    width = max(len(n) for n in results)
+    print(f"\n{label}, {args.runs:,} runs, {args.samples} requests per query, one client over HTTP")
+    print(f"{'query':<{width}}  {'p50 ms':>8}  {'p95 ms':>8}  {'p99 ms':>8}")
+    for name, r in results.items():
+        print(f"{name:<{width}}  {r['p50']:8.1f}  {r['p95']:8.1f}  {r['p99']:8.1f}")
+    if rate is not None:
+        print(f"import: {rate:,.0f} runs/s")
+    record = {
+        "database": label,
+        "runs": args.runs,
+        "import_runs_per_s": rate,
+        "queries": results,
+        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, {platform.system()}",
+        "at": now.isoformat(),
+    }
+    out = RESULTS / f"queries-{label.lower()}-{args.runs}.json"
+    out.write_text(json.dumps(record, indent=2))
+    print(f"results: {out}")
+
+
+if __name__ == "__main__":
+    main()
