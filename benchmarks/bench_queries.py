@@ -16,7 +16,6 @@ import argparse
 import json
 import platform
 import random
-import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -77,7 +76,9 @@ def query_set(
     return {
         "newest 50": (runs, lambda i: [("limit", 50)]),
         "one workflow": (runs, lambda i: [("workflow_id", wf[i % len(wf)])]),
-        "2 statuses, 7 days": (runs, lambda i: [("status", "failed"), ("status", "canceled"), *week]),
+        "2 statuses, 7 days": (
+            runs, lambda i: [("status", "failed"), ("status", "canceled"), *week]
+        ),
         "3 workflows + 2 statuses + 7 days": (
             runs,
             lambda i: [*(("workflow_id", w) for w in wf[i % 5 : i % 5 + 3]),

@@ -148,6 +148,7 @@ class RunService:
             records = [self._imported(principal, r, refs[r.workflow_id], now) for r in body.runs]
             records = _with_roots(conn, principal, records)
             inserted = run_rows.insert_runs(conn, records)
+        self.db.refresh_statistics()
         return ImportResult(imported=len(inserted), skipped=len(records) - len(inserted))
 
     def _imported(

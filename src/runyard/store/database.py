@@ -36,6 +36,11 @@ class Database:
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             yield conn
 
+    def refresh_statistics(self) -> bool:
+        """After a bulk write: let the planner see the new rows (see dialect_hooks)."""
+        with self.write() as conn:
+            return dialect_hooks.refresh_statistics(conn)
+
     def upgrade(self) -> None:
         migrate.upgrade(self.engine)
 

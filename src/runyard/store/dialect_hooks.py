@@ -19,6 +19,7 @@ from sqlalchemy import (
     Engine,
     Insert,
     Select,
+    String,
     Table,
     TypeDecorator,
     event,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TIMESTAMP, TypeEngine
 
 from runyard.core.times import as_utc, from_micros, to_micros
@@ -151,16 +153,21 @@ def search_pks(dialect: Dialect, runs: Table, project_id: str, folded_term: str)
     return select(runs.c.pk).where(runs.c.project_id == project_id, match)
 
 
-def unindexed(dialect: Dialect, column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """``column`` in a form the planner cannot read from an index, to order a few rows.
+def project_filter(
+    dialect: Dialect, runs: Table, project_id: str, drive_from_pks: bool
+) -> ColumnElement[bool]:
+    """``runs.project_id = :project``, and whether an index may serve it.
 
-    SQLite picks an index that yields the ORDER BY even when a short list of candidate
-    rows (``pk IN (...)``) would be far cheaper to fetch and sort; a unary ``+`` on the
-    sort key takes that index away. PostgreSQL's statistics choose well by themselves.
+    When the rows to read are a known set of pks (a side index's few matches), they
+    should be fetched by pk and sorted. Without statistics SQLite assumes an equality
+    on ``project_id`` is selective and scans the project's index range instead; writing
+    the column as ``+runs.project_id`` takes every runs index away from it (they all
+    lead with ``project_id``) and leaves the pk lookups. PostgreSQL's planner chooses
+    well from its statistics.
     """
-    if is_sqlite(dialect):
-        return literal_column(f"+runs.{column.name}", column.type)
-    return column
+    if drive_from_pks and is_sqlite(dialect):
+        return literal_column("+runs.project_id", String()) == project_id
+    return runs.c.project_id == project_id
 
 
 def search_scan(dialect: Dialect, runs: Table, folded_term: str) -> ColumnElement[bool]:
@@ -222,9 +229,32 @@ def drop_search_index(conn: Connection) -> None:
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_runs_search_trgm")
 
 
-def analyze(conn: Connection) -> None:
-    """Refresh planner statistics after a bulk load."""
+# PostgreSQL re-plans well only with fresh statistics; autovacuum refreshes them a minute
+# or more after a bulk load. Past this share of rows changed, a writer refreshes them.
+STALE_SHARE = 0.2
+ANALYZED_TABLES = ("runs", "run_error_codes", "run_tags")
+
+
+def refresh_statistics(conn: Connection) -> bool:
+    """ANALYZE the run tables if a bulk write made their statistics stale (PostgreSQL).
+
+    Skips at once when another session is analyzing them. SQLite's planner decisions
+    that matter here are made explicit in the query compiler instead.
+    """
     if is_sqlite(conn.dialect):
-        conn.exec_driver_sql("PRAGMA optimize")
-    else:
-        conn.exec_driver_sql("ANALYZE runs")
+        return False
+    stale = conn.exec_driver_sql(
+        "SELECT n_mod_since_analyze > %(share)s * greatest(n_live_tup, 1000) "
+        "FROM pg_stat_user_tables WHERE relname = 'runs'",
+        {"share": STALE_SHARE},
+    ).scalar()
+    if not stale:
+        return False
+    conn.exec_driver_sql("SET LOCAL lock_timeout = '50ms'")
+    try:
+        with conn.begin_nested():
+            for table in ANALYZED_TABLES:
+                conn.exec_driver_sql(f"ANALYZE {table}")
+    except OperationalError:
+        return False  # someone else holds the lock: they are analyzing
+    return True

@@ -22,7 +22,7 @@ Plans, and why:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -71,11 +71,16 @@ class Plan:
     dense: frozenset[str] = frozenset()
     # Workflows whose live parameter keys or descriptions contain the search term.
     search_workflow_ids: tuple[str, ...] = ()
+    # Pages test dense filters row by row; counts read them through their index instead.
+    scan_dense: bool = True
 
+    def for_counting(self) -> Plan:
+        return replace(self, scan_dense=False)
 
-# Every side filter through its index, as ``pk IN (subquery)``: for counts and stats,
-# whose cost is then the number of matches.
-INDEXED = Plan()
+    @property
+    def drives_from_pks(self) -> bool:
+        """Rows come from pk lookups (candidates, side indexes), not from an index range."""
+        return self.candidates is not None or (bool(self.dense) and not self.scan_dense)
 
 
 def _error_code_rows(query: RunQuery) -> Select[int]:
@@ -147,18 +152,19 @@ def _side_conditions(dialect: Dialect, query: RunQuery, plan: Plan) -> list[Colu
     if plan.candidates is not None:
         where.append(runs.c.pk.in_(sorted(plan.candidates)))
     for name, rows in side_filters(dialect, query).items():
-        dense = name in plan.dense
+        scan = name in plan.dense and plan.scan_dense
+        covered = name not in plan.dense and plan.candidates is not None
         if name == "search" and plan.search_workflow_ids:
-            text = _dense(dialect, query, name, rows) if dense else runs.c.pk.in_(rows)
+            text = _scan(dialect, query, name, rows) if scan else runs.c.pk.in_(rows)
             where.append(or_(text, runs.c.workflow_id.in_(plan.search_workflow_ids)))
-        elif dense:
-            where.append(_dense(dialect, query, name, rows))
-        elif plan.candidates is None:
+        elif scan:
+            where.append(_scan(dialect, query, name, rows))
+        elif not covered:
             where.append(runs.c.pk.in_(rows))
     return where
 
 
-def _dense(dialect: Dialect, query: RunQuery, name: str, rows: Select[int]) -> ColumnElement[bool]:
+def _scan(dialect: Dialect, query: RunQuery, name: str, rows: Select[int]) -> ColumnElement[bool]:
     """A common filter, tested on each row as the page is read in order."""
     if name == "search":
         assert query.search
@@ -169,7 +175,7 @@ def _dense(dialect: Dialect, query: RunQuery, name: str, rows: Select[int]) -> C
 
 def _filters(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElement[bool]]:
     c = runs.c
-    where: list[ColumnElement[bool]] = [c.project_id == query.project_id]
+    where = [hooks.project_filter(dialect, runs, query.project_id, plan.drives_from_pks)]
     if query.workflow_ids:
         where.append(c.workflow_id.in_(query.workflow_ids))
     if query.workflow_types:
@@ -259,14 +265,12 @@ def _split_values(query: RunQuery) -> list[ColumnElement[bool]]:
     return []
 
 
-def page_statement(dialect: Dialect, query: RunQuery, plan: Plan = INDEXED) -> Select[Any]:
+def page_statement(dialect: Dialect, query: RunQuery, plan: Plan) -> Select[Any]:
     """The runs of one page, plus one more row if there are more (``has_more``)."""
     key = SORT_COLUMNS[query.sort.field]
     base = _filters(dialect, query, plan)
-    # Reading a few candidate rows and sorting them beats any index order.
-    order_key = key if plan.candidates is None else hooks.unindexed(dialect, key)
     branches = [
-        select(runs).where(*base, *extra, *split).order_by(*_order(query, order_key, runs.c.id))
+        select(runs).where(*base, *extra, *split).order_by(*_order(query, key, runs.c.id))
         for split in ([[value] for value in _split_values(query)] or [[]])
         for extra in _null_branches(query)
     ]
@@ -284,9 +288,10 @@ def page_statement(dialect: Dialect, query: RunQuery, plan: Plan = INDEXED) -> S
     )
 
 
-def count_statement(dialect: Dialect, query: RunQuery, plan: Plan = INDEXED) -> Select[int]:
+def count_statement(dialect: Dialect, query: RunQuery, plan: Plan) -> Select[int]:
     """How many runs match (side filters through their indexes: cost ~ matches)."""
-    return select(func.count()).select_from(runs).where(*_filters(dialect, query, plan))
+    counting = plan.for_counting()
+    return select(func.count()).select_from(runs).where(*_filters(dialect, query, counting))
 
 
 def stats_statement(
@@ -296,7 +301,7 @@ def stats_statement(
     bucket = hooks.time_bucket(dialect, runs.c.created_at, bucket_seconds).label("bucket")
     return (
         select(bucket, runs.c.status, func.count().label("count"))
-        .where(*_filters(dialect, query, plan))
+        .where(*_filters(dialect, query, plan.for_counting()))
         .group_by(bucket, runs.c.status)
         .order_by(bucket, runs.c.status)
     )

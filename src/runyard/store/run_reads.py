@@ -68,8 +68,10 @@ def list_page(conn: Connection, query: RunQuery) -> Page:
 
 
 def count(conn: Connection, query: RunQuery) -> int:
-    sparse = qc.Plan(search_workflow_ids=_search_workflows(conn, query))
-    return int(conn.execute(qc.count_statement(conn.dialect, query, sparse)).scalar_one())
+    chosen = plan(conn, query)
+    if chosen.candidates is not None and not chosen.candidates:
+        return 0
+    return int(conn.execute(qc.count_statement(conn.dialect, query, chosen)).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +82,7 @@ class Bucket:
 
 def stats(conn: Connection, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
     buckets: dict[datetime, dict[str, int]] = {}
-    sparse = qc.Plan(search_workflow_ids=_search_workflows(conn, query))
-    statement = qc.stats_statement(conn.dialect, query, sparse, bucket_seconds)
+    statement = qc.stats_statement(conn.dialect, query, plan(conn, query), bucket_seconds)
     for start, status, n in conn.execute(statement):
         buckets.setdefault(start, {})[status] = int(n)
     return [Bucket(start, counts) for start, counts in sorted(buckets.items())]

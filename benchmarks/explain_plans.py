@@ -1,0 +1,122 @@
+"""Write down the plan of every query the engine emits, on a loaded database.
+
+    .venv/bin/python -m benchmarks.explain_plans sqlite:///benchmarks/results/bench-1000000.db
+    .venv/bin/python -m benchmarks.explain_plans postgresql://postgres@127.0.0.1:5432/runyard_bench
+
+For each query (every filter alone, the benchmark set, every sort, cursor and offset
+pages, counts) it runs the store's probes exactly as a request would, compiles the
+statements, and prints EXPLAIN QUERY PLAN (SQLite) or EXPLAIN ANALYZE (PostgreSQL) as
+Markdown. ``docs/query-plans.md`` holds the output at 1,000,000 runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy import Connection, Select
+
+from runyard.core.query import RunQuery, Sort, SortField, TagFilter
+from runyard.core.statuses import RunStatus
+from runyard.core.times import utcnow
+from runyard.store import query_compiler as qc
+from runyard.store import run_reads
+from runyard.store.database import Database
+from runyard.store.schema import runs, workflows
+from runyard.store.tenancy import project_by_name
+
+
+def _sql(conn: Connection, statement: Select[object]) -> str:
+    return str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _plan(conn: Connection, statement: Select[object]) -> list[str]:
+    sql = _sql(conn, statement)
+    if conn.dialect.name == "sqlite":
+        return [
+            f"{'  ' * (row[1] > 0)}{row[3]}"
+            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+        ]
+    return [row[0] for row in conn.exec_driver_sql(f"EXPLAIN ANALYZE {sql}")]
+
+
+def queries(conn: Connection, project_id: str) -> dict[str, RunQuery]:
+    from sqlalchemy import select
+
+    wf = list(
+        conn.execute(select(workflows.c.id).where(workflows.c.project_id == project_id)).scalars()
+    )
+    some = conn.execute(
+        select(runs.c.id, runs.c.parent_run_id, runs.c.root_run_id, runs.c.triggered_by)
+        .where(runs.c.project_id == project_id, runs.c.parent_run_id.is_not(None))
+        .limit(1)
+    ).one()
+    week = utcnow() - timedelta(days=7)
+    base = RunQuery(project_id)
+    q = lambda **kw: replace(base, **kw)  # noqa: E731
+    return {
+        "newest 50": base,
+        "workflow_id (one)": q(workflow_ids=(wf[3],)),
+        "workflow_id (three)": q(workflow_ids=tuple(wf[:3])),
+        "workflow_type": q(workflow_types=("agent",)),
+        "status (one)": q(statuses=(RunStatus.FAILED,)),
+        "status (two) + 7 days": q(
+            statuses=(RunStatus.FAILED, RunStatus.CANCELED), created_after=week
+        ),
+        "3 workflows + 2 statuses + 7 days": q(
+            workflow_ids=tuple(wf[:3]),
+            statuses=(RunStatus.COMPLETED, RunStatus.FAILED),
+            created_after=week,
+        ),
+        "created window": q(created_after=week, created_before=week + timedelta(days=1)),
+        "trigger_type": q(trigger_types=("webhook",)),
+        "triggered_by": q(triggered_by=(some.triggered_by or "anna@acme.com",)),
+        "credential_id": q(credential_ids=("cred_0042",)),
+        "error_code": q(error_codes=("LOGIN_FAILED",)),
+        "search: customer id (rare)": q(search="CUST-012345"),
+        "search: common 3-letter term": q(search="acm"),
+        "search: 2 characters (no trigram)": q(search="zü"),
+        "search: parameter description": q(search="portal login"),
+        "parent_run_id": q(parent_run_id=some.parent_run_id),
+        "root_run_id": q(root_run_id=some.root_run_id),
+        "tag key=value": q(tags=(TagFilter("team", "ops"),)),
+        "tag key": q(tags=(TagFilter("env"),)),
+        "is_test": q(is_test=True),
+        "sort started_at desc": q(sort=Sort(SortField.STARTED_AT)),
+        "sort finished_at asc": q(sort=Sort(SortField.FINISHED_AT, descending=False)),
+        "sort duration desc": q(sort=Sort(SortField.DURATION)),
+        "offset 5,000": q(offset=5000),
+    }
+
+
+def main() -> None:
+    url = sys.argv[1]
+    db = Database.connect(url, pool_size=1)
+    with db.read() as conn:
+        project = project_by_name(conn, "default")
+        assert project is not None
+        total = run_reads.count(conn, RunQuery(project.id))
+        print(f"# Query plans: {conn.dialect.name}, {total:,} runs\n")
+        for name, query in queries(conn, project.id).items():
+            print(f"## {name}\n")
+            chosen = run_reads.plan(conn, query)
+            for side, rows in qc.side_filters(conn.dialect, query).items():
+                print(f"probe `{side}` (first {qc.DENSE_THRESHOLD} matches):\n```")
+                print("\n".join(_plan(conn, qc.probe_statement(rows))))
+                print("```")
+            if chosen.dense or chosen.candidates is not None:
+                kind = (
+                    f"{len(chosen.candidates)} candidates" if chosen.candidates is not None else ""
+                )
+                print(f"plan: dense={sorted(chosen.dense)} {kind}\n")
+            print("page:\n```")
+            print("\n".join(_plan(conn, qc.page_statement(conn.dialect, query, chosen))))
+            print("```\ncount:\n```")
+            print("\n".join(_plan(conn, qc.count_statement(conn.dialect, query, chosen))))
+            print("```\n")
+    db.dispose()
+
+
+if __name__ == "__main__":
+    main()
