@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from runyard.core.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound
 from runyard.core.ids import uuid7
@@ -76,11 +77,22 @@ class RunService:
     ) -> tuple[Run, bool]:
         """Queue a run of the workflow's current version; returns it and whether it is new.
 
-        With an ``idempotency_key``, a repeated request returns the run the first one made.
+        With an ``idempotency_key``, a repeated request returns the run the first one made
+        (also when the two race: the loser finds the winner's run).
         """
         principal.require(Role.WRITE)
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
             raise InvalidInput.field(("header", "Idempotency-Key"), "must be 1-200 characters")
+        try:
+            return self._trigger(principal, workflow_ref, body, idempotency_key)
+        except IntegrityError:
+            if idempotency_key is None:
+                raise
+            return self._trigger(principal, workflow_ref, body, idempotency_key)
+
+    def _trigger(
+        self, principal: Principal, workflow_ref: str, body: TriggerIn, idempotency_key: str | None
+    ) -> tuple[Run, bool]:
         with self.db.write() as conn:
             workflow = workflow_rows.find_workflow(conn, principal.project_id, workflow_ref)
             if workflow is None:
@@ -107,9 +119,7 @@ class RunService:
                 **fields,
             )
             run = replace(run, root_run_id=self._root_of(conn, principal, run))
-            inserted = run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key])
-            if not inserted and idempotency_key is not None:
-                raise Conflict("a request with this Idempotency-Key is in progress; retry")
+            run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key])
         return run, True
 
     def _root_of(self, conn: Connection, principal: Principal, run: Run) -> str:
@@ -128,6 +138,14 @@ class RunService:
         Synchronous: once this returns, the runs are in every query.
         """
         principal.require(Role.WRITE)
+        try:
+            result = self._import(principal, body)
+        except IntegrityError:  # a concurrent import wrote some of these ids first
+            result = self._import(principal, body)
+        self.db.refresh_statistics()
+        return result
+
+    def _import(self, principal: Principal, body: ImportIn) -> ImportResult:
         now = self.clock()
         with self.db.write() as conn:
             refs = workflow_refs.resolve(
@@ -148,7 +166,6 @@ class RunService:
             records = [self._imported(principal, r, refs[r.workflow_id], now) for r in body.runs]
             records = _with_roots(conn, principal, records)
             inserted = run_rows.insert_runs(conn, records)
-        self.db.refresh_statistics()
         return ImportResult(imported=len(inserted), skipped=len(records) - len(inserted))
 
     def _imported(

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Connection,
     Dialect,
     Engine,
-    Insert,
     Select,
     String,
     Table,
@@ -117,11 +116,20 @@ def configure_engine(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def insert_ignoring_conflicts(dialect: Dialect, table: Table) -> Insert:
-    """``INSERT ... ON CONFLICT DO NOTHING`` in the dialect's own construct."""
-    if is_sqlite(dialect):
-        return sqlite.insert(table).on_conflict_do_nothing()
-    return postgresql.insert(table).on_conflict_do_nothing()
+def allocate_run_pks(conn: Connection, count: int) -> list[int]:
+    """``count`` new ``runs.pk`` values, so a batch can be inserted with one executemany.
+
+    PostgreSQL: from the column's sequence. SQLite: past the current maximum, which is
+    safe because every write transaction holds the database's write lock from BEGIN.
+    """
+    if is_sqlite(conn.dialect):
+        top = conn.exec_driver_sql("SELECT coalesce(max(pk), 0) FROM runs").scalar_one()
+        return list(range(int(top) + 1, int(top) + 1 + count))
+    result = conn.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence('runs', 'pk')) FROM generate_series(1, %(n)s)",
+        {"n": count},
+    )
+    return [int(pk) for pk in result.scalars()]
 
 
 def like_pattern(term: str) -> str:

@@ -42,6 +42,9 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
         "max_overflow": 2 * pool_size,
         # A connection dropped by a database restart is replaced, not handed out.
         "pool_pre_ping": True,
+        # Batches go to the driver's executemany (psycopg pipelines it) instead of one
+        # giant multi-row statement that the driver would parse anew for every batch.
+        "use_insertmanyvalues": False,
     }
     if url.get_backend_name() == "sqlite":
         if url.database in (None, "", ":memory:"):

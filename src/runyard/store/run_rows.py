@@ -141,30 +141,40 @@ def step_values(run_pk: int, step: Step) -> dict[str, Any]:
 def insert_runs(
     conn: Connection, records: Sequence[Run], *, idempotency_keys: Sequence[str | None] = ()
 ) -> dict[str, int]:
-    """Insert runs whose id is new (others are left as they are); their ids -> pks.
+    """Insert the runs whose id is new (others are left as they are); their ids -> pks.
 
-    Steps, error codes, tags and the search index are written with them.
+    Steps, error codes, tags and the search index are written with them. Rows go in as
+    one ``executemany`` with pks allocated up front, which both drivers stream without
+    building a statement per batch. A run inserted by a concurrent writer between the
+    check and the insert raises ``IntegrityError``: the caller retries the transaction.
     """
-    if not records:
-        return {}
-    rows = [run_values(r) for r in records]
-    for row, record in zip(rows, records, strict=True):
-        row["search_text"] = build_search_text(record.id, record.input, record.extra_http_headers)
-        row["idempotency_key"] = None
-    for row, key in zip(rows, idempotency_keys, strict=False):
-        row["idempotency_key"] = key
-    statement = hooks.insert_ignoring_conflicts(conn.dialect, runs).returning(runs.c.id, runs.c.pk)
-    inserted: dict[str, int] = dict(conn.execute(statement, rows).all())
-    if not inserted:
-        return inserted
-    step_rows: list[dict[str, Any]] = []
+    keys = dict(zip((r.id for r in records), idempotency_keys, strict=False))
+    taken = set(
+        conn.execute(select(runs.c.id).where(runs.c.id.in_([r.id for r in records]))).scalars()
+    )
+    fresh: dict[str, Run] = {}
     for record in records:
-        pk = inserted.get(record.id)
-        if pk is not None and record.steps:
-            step_rows.extend(step_values(pk, s) for s in record.steps)
+        if record.id not in taken:
+            fresh.setdefault(record.id, record)
+    if not fresh:
+        return {}
+    inserted = dict(zip(fresh, hooks.allocate_run_pks(conn, len(fresh)), strict=True))
+    rows = []
+    for run_id, record in fresh.items():
+        row = run_values(record)
+        row["pk"] = inserted[run_id]
+        row["search_text"] = build_search_text(record.id, record.input, record.extra_http_headers)
+        row["idempotency_key"] = keys.get(run_id)
+        rows.append(row)
+    conn.execute(runs.insert(), rows)
+    step_rows = [
+        step_values(inserted[run_id], step)
+        for run_id, record in fresh.items()
+        for step in record.steps or ()
+    ]
     if step_rows:
         conn.execute(steps.insert(), step_rows)
-    _index_codes_and_tags(conn, [(inserted[r.id], r) for r in records if r.id in inserted])
+    _index_codes_and_tags(conn, [(inserted[run_id], r) for run_id, r in fresh.items()])
     hooks.index_search_text(conn, list(inserted.values()))
     return inserted
 
