@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 import runyard
 from runyard.api import problems
-from runyard.api.body_limit import BodyLimit
+from runyard.api.request_guards import RequestGuards
 from runyard.api.routes import health, projects, runs, workflows
 from runyard.api.services import Services
 from runyard.config import Settings
@@ -42,7 +42,7 @@ def create_app(settings: Settings, db: Database | None = None, clock: Clock = ut
         lifespan=lifespan,
     )
     problems.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGuards, max_bytes=settings.max_body_bytes)
     for module in (health, projects, workflows, runs):
         app.include_router(module.router)
     return app

@@ -163,15 +163,25 @@ class RunService:
                         for i, ref in unknown
                     ],
                 )
-            records = [self._imported(principal, r, refs[r.workflow_id], now) for r in body.runs]
-            records = _with_roots(conn, principal, records)
+            roots = _roots(conn, principal, body.runs)
+            records = [
+                self._imported(principal, r, refs[r.workflow_id], now, roots[str(r.id)])
+                for r in body.runs
+            ]
             inserted = run_rows.insert_runs(conn, records)
         return ImportResult(imported=len(inserted), skipped=len(records) - len(inserted))
 
     def _imported(
-        self, principal: Principal, item: ImportedRun, ref: tuple[str, int], now: datetime
+        self,
+        principal: Principal,
+        item: ImportedRun,
+        ref: tuple[str, int],
+        now: datetime,
+        root_run_id: str,
     ) -> Run:
         created = item.created_at or now
+        fields = _fields(item)
+        fields["root_run_id"] = root_run_id
         return Run(
             id=str(item.id),
             project_id=principal.project_id,
@@ -191,7 +201,7 @@ class RunService:
             finished_at=item.finished_at,
             modified_at=item.modified_at or item.finished_at or item.started_at or created,
             steps=tuple(_step(s, s.seq or i + 1) for i, s in enumerate(item.steps)),
-            **_fields(item),
+            **fields,
         )
 
     # -- one run -------------------------------------------------------------------
@@ -359,24 +369,25 @@ class RunService:
             yield from run_reads.iterate(conn, self.resolve_query(conn, query.filters_only()))
 
 
-def _with_roots(conn: Connection, principal: Principal, records: list[Run]) -> list[Run]:
-    """Fill ``root_run_id``: the parent's root (from this batch or stored), else own id."""
-    by_id = {r.id: r for r in records}
-    missing_parents = [
-        r.parent_run_id
-        for r in records
-        if r.parent_run_id and r.root_run_id is None and r.parent_run_id not in by_id
-    ]
-    stored = run_rows.roots_of(conn, principal.project_id, [p for p in missing_parents if p])
+def _roots(conn: Connection, principal: Principal, items: list[ImportedRun]) -> dict[str, str]:
+    """Each imported run's ``root_run_id``: as given, else its parent's root (from this
+    batch or stored), else its parent, else its own id."""
+    given = {str(r.id): (_str(r.parent_run_id), _str(r.root_run_id)) for r in items}
+    unknown = [p for p, root in given.values() if p and root is None and p not in given]
+    stored = run_rows.roots_of(conn, principal.project_id, unknown)
 
-    def root(run: Run, depth: int = 0) -> str:
-        if run.root_run_id:
-            return run.root_run_id
-        if run.parent_run_id is None:
-            return run.id
-        parent = by_id.get(run.parent_run_id)
-        if parent is not None and depth < 100:
+    def root(run_id: str, depth: int = 0) -> str:
+        parent, explicit = given[run_id]
+        if explicit:
+            return explicit
+        if parent is None:
+            return run_id
+        if parent in given and depth < 100:
             return root(parent, depth + 1)
-        return stored.get(run.parent_run_id, run.parent_run_id)
+        return stored.get(parent, parent)
 
-    return [replace(r, root_run_id=root(r)) for r in records]
+    return {run_id: root(run_id) for run_id in given}
+
+
+def _str(value: object | None) -> str | None:
+    return None if value is None else str(value)

@@ -38,6 +38,8 @@ class Database:
 
     def refresh_statistics(self) -> bool:
         """After a bulk write: let the planner see the new rows (see dialect_hooks)."""
+        if self.is_sqlite:
+            return False
         with self.write() as conn:
             return dialect_hooks.refresh_statistics(conn)
 

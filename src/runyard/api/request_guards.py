@@ -1,0 +1,114 @@
+"""Refuse, before any route runs, requests no route could serve safely.
+
+* A body over the configured size: 413, without reading it whole.
+* A NUL character anywhere (path, query string, or ``\\u0000`` in a JSON body):
+  PostgreSQL cannot store it in text or JSON, so runyard refuses it everywhere, with
+  a 422 naming where it was, rather than failing on one database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ESCAPED_NUL = b"\\u0000"
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: str, title: str, detail: str, loc: list[str]) -> None:
+        super().__init__(detail)
+        self.body: dict[str, Any] = {
+            "type": f"https://runyard.dev/problems/{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
+        }
+        if loc:
+            self.body["errors"] = [{"loc": loc, "msg": detail, "type": code}]
+        self.status = status
+
+
+def _nul(where: str) -> _Refused:
+    return _Refused(
+        422,
+        "invalid_input",
+        "Invalid request",
+        f"{where}: contains a NUL character (\\u0000), which runyard cannot store",
+        [where],
+    )
+
+
+class RequestGuards:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            self._check_head(scope)
+        except _Refused as refused:
+            await self._refuse(send, refused)
+            return
+        received = 0
+        tail = b""
+        started = False
+
+        async def guarded() -> Message:
+            nonlocal received, tail
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if received > self.max_bytes:
+                    raise self._too_large()
+                if ESCAPED_NUL in tail + chunk:
+                    raise _nul("body")
+                tail = chunk[-(len(ESCAPED_NUL) - 1) :]
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, guarded, tracking_send)
+        except _Refused as refused:
+            if started:
+                raise
+            await self._refuse(send, refused)
+
+    def _check_head(self, scope: Scope) -> None:
+        if "\x00" in scope.get("path", ""):
+            raise _nul("path")
+        if b"%00" in scope.get("query_string", b"").lower():
+            raise _nul("query")
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            raise self._too_large()
+
+    def _too_large(self) -> _Refused:
+        return _Refused(
+            413,
+            "too_large",
+            "Content too large",
+            f"request body over {self.max_bytes} bytes (RUNYARD_MAX_BODY_BYTES)",
+            [],
+        )
+
+    async def _refuse(self, send: Send, refused: _Refused) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": refused.status,
+                "headers": [(b"content-type", b"application/problem+json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": orjson.dumps(refused.body)})
