@@ -55,35 +55,41 @@ class RequestGuards:
         except _Refused as refused:
             await self._refuse(send, refused)
             return
-        received = 0
-        tail = b""
-        started = False
-
-        async def guarded() -> Message:
-            nonlocal received, tail
-            message = await receive()
-            if message["type"] == "http.request":
-                chunk = message.get("body", b"")
-                received += len(chunk)
-                if received > self.max_bytes:
-                    raise self._too_large()
-                if ESCAPED_NUL in tail + chunk:
-                    raise _nul("body")
-                tail = chunk[-(len(ESCAPED_NUL) - 1) :]
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
-            await self.app(scope, guarded, tracking_send)
+            body = await self._read_body(receive)
         except _Refused as refused:
-            if started:
-                raise
             await self._refuse(send, refused)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        """The whole body (routes read it whole anyway), checked on the way in."""
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                raise self._too_large()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if ESCAPED_NUL in body:
+            raise _nul("body")
+        return body
 
     def _check_head(self, scope: Scope) -> None:
         if "\x00" in scope.get("path", ""):

@@ -165,6 +165,15 @@ class RunQuery:
 
 
 CURSOR_VERSION = 1
+# Microseconds since 1970 of the years 1 and 9999: the range a timestamp sort value has.
+_MIN_TIME_MICROS = -62_135_596_800_000_000
+_MAX_TIME_MICROS = 253_402_300_799_999_999
+
+
+def _in_range(field: SortField, value: int) -> bool:
+    if field is SortField.DURATION:
+        return -(2**63) < value < 2**63
+    return _MIN_TIME_MICROS <= value <= _MAX_TIME_MICROS
 
 
 def encode_cursor(query: RunQuery, position: Position) -> str:
@@ -191,6 +200,8 @@ def decode_cursor(query: RunQuery, cursor: str) -> Position:
             raise ValueError
     except (ValueError, KeyError, TypeError, UnicodeError):
         raise InvalidInput.field(loc, "malformed cursor; pass next_cursor back unchanged") from None
+    if value is not None and not _in_range(query.sort.field, value):
+        raise InvalidInput.field(loc, "malformed cursor; pass next_cursor back unchanged")
     if fingerprint != query.fingerprint():
         raise InvalidInput.field(
             loc, "this cursor belongs to another query; keep the filters and sort of its page"

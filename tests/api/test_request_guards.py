@@ -1,0 +1,46 @@
+"""Requests refused before any route: NUL characters and oversized bodies."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from tests.api.conftest import Api, make_workflow
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "where"),
+    [
+        ("GET", "/api/v1/runs?search=a%00b", None, "query"),
+        ("GET", "/api/v1/runs/abc%00def", None, "path"),
+        ("POST", "/api/v1/workflows", '{"name": "x", "description": "a\\u0000b"}', "body"),
+        ("POST", "/api/v1/runs/import", '{"runs": [{"id": "x\\u0000"}]}', "body"),
+    ],
+)
+def test_nul_characters_are_refused_on_every_database(
+    admin: Api, method: str, path: str, body: str | None, where: str
+) -> None:
+    problem = admin.call(
+        method, path, 422, content=body, headers={"content-type": "application/json"}
+    )
+    assert problem["status"] == 422
+    assert problem["errors"][0]["loc"] == [where]
+    assert "NUL" in problem["detail"]
+
+
+def test_a_body_over_the_limit_is_refused_with_413(admin: Api) -> None:
+    huge = json.dumps({"runs": [{"id": "x", "input": {"blob": "y" * (17 * 1024 * 1024)}}]})
+    problem = admin.call("POST", "/api/v1/runs/import", 413, content=huge)
+    assert problem["status"] == 413
+
+
+def test_a_forged_cursor_with_an_impossible_position_is_refused(admin: Api) -> None:
+    make_workflow(admin)
+    page = admin.get("/api/v1/runs?limit=1")
+    assert page["items"] == []
+    forged = {"v": 1, "f": "0", "p": 10**30, "i": "x"}
+    cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+    problem = admin.get(f"/api/v1/runs?cursor={cursor}", expect=422)
+    assert problem["errors"][0]["loc"] == ["query", "cursor"]
