@@ -150,7 +150,7 @@ def parameter_match_statement(project_id: str, term: str) -> Select[str]:
 def _side_conditions(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if plan.candidates is not None:
-        where.append(runs.c.pk.in_(sorted(plan.candidates)))
+        where.append(hooks.pk_among(dialect, runs.c.pk, sorted(plan.candidates)))
     for name, rows in side_filters(dialect, query).items():
         scan = name in plan.dense and plan.scan_dense
         covered = name not in plan.dense and plan.candidates is not None
@@ -266,25 +266,36 @@ def _split_values(query: RunQuery) -> list[ColumnElement[bool]]:
 
 
 def page_statement(dialect: Dialect, query: RunQuery, plan: Plan) -> Select[Any]:
-    """The runs of one page, plus one more row if there are more (``has_more``)."""
+    """The runs of one page, plus one more row if there are more (``has_more``).
+
+    The page is found on narrow rows (id and sort key, which every filter index covers)
+    and only its own runs are then read whole, so an offset, the branches of a split
+    filter or a list of candidates never drag wide rows through a sort.
+    """
     key = SORT_COLUMNS[query.sort.field]
     base = _filters(dialect, query, plan)
     branches = [
-        select(runs).where(*base, *extra, *split).order_by(*_order(query, key, runs.c.id))
+        select(runs.c.id, key).where(*base, *extra, *split).order_by(*_order(query, key, runs.c.id))
         for split in ([[value] for value in _split_values(query)] or [[]])
         for extra in _null_branches(query)
     ]
     if len(branches) == 1:
-        return branches[0].offset(query.offset or None).limit(query.limit + 1)
-
-    want = query.offset + query.limit + 1
-    merged = union_all(*(b.limit(want).subquery().select() for b in branches)).subquery()
-    merged_key = merged.c[key.name]
+        page = branches[0].offset(query.offset or None).limit(query.limit + 1).subquery()
+        page_ids = select(page.c.id)
+    else:
+        want = query.offset + query.limit + 1
+        merged = union_all(*(b.limit(want).subquery().select() for b in branches)).subquery()
+        merged_key = merged.c[key.name]
+        page_ids = (
+            select(merged.c.id)
+            .order_by(merged_key.is_(None), *_order(query, merged_key, merged.c.id))
+            .offset(query.offset or None)
+            .limit(query.limit + 1)
+        )
     return (
-        select(merged)
-        .order_by(merged_key.is_(None), *_order(query, merged_key, merged.c.id))
-        .offset(query.offset or None)
-        .limit(query.limit + 1)
+        select(runs)
+        .where(runs.c.id.in_(page_ids.scalar_subquery()))
+        .order_by(key.is_(None), *_order(query, key, runs.c.id))
     )
 
 

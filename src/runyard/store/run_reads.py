@@ -62,13 +62,14 @@ def list_page(conn: Connection, query: RunQuery) -> Page:
     rows = rows[: query.limit]
     names = workflow_names(conn, sorted({m["workflow_id"] for m in rows}))
     found = [run_from_row(m, names.get(m["workflow_id"])) for m in rows]
-    total = count(conn, query) if query.include_total else None
+    total = count(conn, query, chosen) if query.include_total else None
     last = _position(query, rows[-1]) if rows else None
     return Page(found, has_more, last, total)
 
 
-def count(conn: Connection, query: RunQuery) -> int:
-    chosen = plan(conn, query)
+def count(conn: Connection, query: RunQuery, chosen: qc.Plan | None = None) -> int:
+    """How many runs match; ``chosen`` reuses the probes of a page of the same query."""
+    chosen = chosen or plan(conn, query)
     if chosen.candidates is not None and not chosen.candidates:
         return 0
     return int(conn.execute(qc.count_statement(conn.dialect, query, chosen)).scalar_one())
