@@ -166,16 +166,15 @@ def insert_runs(
         row["search_text"] = build_search_text(record.id, record.input, record.extra_http_headers)
         row["idempotency_key"] = keys.get(run_id)
         rows.append(row)
-    conn.execute(runs.insert(), rows)
+    hooks.bulk_insert(conn, runs, rows)
     step_rows = [
         step_values(inserted[run_id], step)
         for run_id, record in fresh.items()
         for step in record.steps or ()
     ]
-    if step_rows:
-        conn.execute(steps.insert(), step_rows)
+    hooks.bulk_insert(conn, steps, step_rows)
     _index_codes_and_tags(conn, [(inserted[run_id], r) for run_id, r in fresh.items()])
-    hooks.index_search_text(conn, list(inserted.values()))
+    hooks.index_search_text(conn, [(row["pk"], row["search_text"]) for row in rows])
     return inserted
 
 
@@ -189,10 +188,8 @@ def _index_codes_and_tags(conn: Connection, pairs: Iterable[tuple[int, Run]]) ->
             {"project_id": run.project_id, "key": k, "value": v, "run_pk": pk}
             for k, v in run.tags.items()
         )
-    if codes:
-        conn.execute(run_error_codes.insert(), codes)
-    if tags:
-        conn.execute(run_tags.insert(), tags)
+    hooks.bulk_insert(conn, run_error_codes, codes)
+    hooks.bulk_insert(conn, run_tags, tags)
 
 
 def existing_run_ids(conn: Connection, project_id: str, run_ids: Sequence[str]) -> set[str]:
