@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from runyard.api import render
+from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
 from runyard.api.services import PrincipalDep, ServicesDep
 from runyard.service.inputs import KeyIn, ProjectIn
 
-router = APIRouter(prefix="/api/v1", tags=["projects"])
+router = APIRouter(prefix="/api/v1", tags=["projects"], route_class=OrjsonRoute)
 
 
 @router.post("/projects", status_code=201, summary="Create a project (server admin)")

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import StreamingResponse
 
 from runyard.api import render
+from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
 from runyard.api.run_params import FILTERS, FilterDep, QueryDep, reject_unknown
 from runyard.api.services import PrincipalDep, ServicesDep
@@ -20,7 +21,7 @@ from runyard.core.query import encode_cursor
 from runyard.core.times import to_rfc3339
 from runyard.service.inputs import ImportIn, RunPatch, StepIn, TriggerIn
 
-router = APIRouter(prefix="/api/v1", tags=["runs"])
+router = APIRouter(prefix="/api/v1", tags=["runs"], route_class=OrjsonRoute)
 
 
 @router.get("/runs", summary="Find runs")

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from runyard.api import render
+from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
 from runyard.api.services import PrincipalDep, ServicesDep
 from runyard.core.models import WorkflowType
 from runyard.service.inputs import WorkflowIn, WorkflowPatch
 
-router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"])
+router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"], route_class=OrjsonRoute)
 
 
 @router.post(
