@@ -16,6 +16,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._stop_background = dialect_hooks.start_background_work(engine)
 
     @classmethod
     def connect(cls, database_url: str, *, pool_size: int = 10) -> Database:
@@ -47,4 +48,5 @@ class Database:
         migrate.upgrade(self.engine)
 
     def dispose(self) -> None:
+        self._stop_background()
         self.engine.dispose()

@@ -6,7 +6,7 @@ difference it hides.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TIMESTAMP, TypeEngine
 
 from runyard.core.times import as_utc, from_micros, to_micros
+from runyard.store.sqlite_checkpointer import BACKSTOP_PAGES, Checkpointer
 
 # Terms shorter than a trigram cannot use a trigram index; they are matched by scanning
 # in the query's order, which finds a page quickly because such short terms are common.
@@ -81,6 +82,18 @@ JsonDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")
 BigId = BigInteger().with_variant(sqlite.INTEGER(), "sqlite")
 
 
+def start_background_work(engine: Engine) -> Callable[[], None]:
+    """Start what the database needs beside requests; returns how to stop it.
+
+    SQLite: a WAL checkpointer thread. PostgreSQL: nothing (the server does its own).
+    """
+    if not is_sqlite(engine.dialect):
+        return lambda: None
+    checkpointer = Checkpointer(engine)
+    checkpointer.start()
+    return checkpointer.stop
+
+
 def configure_engine(engine: Engine) -> None:
     """Per-connection settings. On SQLite each PRAGMA states why it is set."""
     if not is_sqlite(engine.dialect):
@@ -96,6 +109,8 @@ def configure_engine(engine: Engine) -> None:
             "journal_mode = WAL",
             # With WAL, FULL syncs each commit: an acknowledged write survives power loss.
             "synchronous = FULL",
+            # A thread checkpoints (sqlite_checkpointer.py); commits only past this mark.
+            f"wal_autocheckpoint = {BACKSTOP_PAGES}",
             # SQLite does not enforce foreign keys unless asked, per connection.
             "foreign_keys = ON",
             # Wait for a competing writer instead of failing with "database is locked".
