@@ -29,7 +29,9 @@ class Api:
             assert response.status_code == expect, (response.status_code, response.text)
         if not response.content:
             return None
-        if response.headers.get("content-type", "").startswith(("application/json", "application/problem")):
+        if response.headers.get("content-type", "").startswith(
+            ("application/json", "application/problem")
+        ):
             return response.json()
         return response.text
 

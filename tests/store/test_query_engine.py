@@ -28,7 +28,7 @@ from runyard.store import query_compiler
 from runyard.store.database import Database
 
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
-WORDS = ["alpha", "Zürich", "50%_off", "back\\slash", "CUST-0042", "quote\"d", "straße"]
+WORDS = ["alpha", "Zürich", "50%_off", "back\\slash", "CUST-0042", 'quote"d', "straße"]
 CODES = ["E_LOGIN", "E_TIMEOUT", "E_CAPTCHA"]
 
 
@@ -202,13 +202,13 @@ def test_offset_pages_match_cursor_pages(db: Database) -> None:
 
 def test_runs_inserted_between_pages_are_neither_skipped_nor_repeated(db: Database) -> None:
     admin, service, ids = _setup(db)
-    rng = random.Random(3)
-    first = _random_runs(rng, ids, 40)
+    first = _random_runs(random.Random(3), ids, 40)
     service.import_runs(admin, ImportIn.model_validate({"runs": first}))
     query = RunQuery(admin.project_id, limit=10)
     page = service.page(query)
     seen = [r.id for r in page.runs]
-    # New runs at the same instants as the rows already read, and newer ones.
+    boundary = (page.runs[-1].created_at, page.runs[-1].id)
+    # New runs at the same instants as the rows already read, before and after them.
     later = _random_runs(random.Random(4), ids, 40)
     for i, run in enumerate(later):
         run["id"] = f"11111111-0000-4000-8000-{i:012d}"
@@ -218,7 +218,8 @@ def test_runs_inserted_between_pages_are_neither_skipped_nor_repeated(db: Databa
         page = service.page(replace(query, after=page.last))
         seen.extend(r.id for r in page.runs)
     assert len(seen) == len(set(seen)), "a run was repeated"
-    last = page.last
-    assert last is not None
-    # Every original run is seen; of the new ones, exactly those after the first page's end.
-    assert set(r["id"] for r in first) <= set(seen)
+    # Every original run is seen, and of the new ones exactly those after the first page.
+    new_after = {
+        r["id"] for r in later if (datetime.fromisoformat(r["created_at"]), r["id"]) < boundary
+    }
+    assert set(seen) == {r["id"] for r in first} | new_after

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from runyard.core.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound
 from runyard.core.ids import uuid7
@@ -83,12 +82,17 @@ class RunService:
         principal.require(Role.WRITE)
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
             raise InvalidInput.field(("header", "Idempotency-Key"), "must be 1-200 characters")
-        try:
-            return self._trigger(principal, workflow_ref, body, idempotency_key)
-        except IntegrityError:
-            if idempotency_key is None:
-                raise
-            return self._trigger(principal, workflow_ref, body, idempotency_key)
+        run, created = self._trigger(principal, workflow_ref, body, idempotency_key)
+        if created or idempotency_key is None:
+            return run, created
+        # A concurrent request with the same key stored its run first: that is the run.
+        with self.db.read() as conn:
+            earlier = run_rows.run_by_idempotency_key(
+                conn, principal.project_id, run.workflow_id, idempotency_key
+            )
+        if earlier is None:
+            raise Conflict("a request with this Idempotency-Key is still in progress; retry")
+        return replace(earlier, workflow_name=run.workflow_name), False
 
     def _trigger(
         self, principal: Principal, workflow_ref: str, body: TriggerIn, idempotency_key: str | None
@@ -119,8 +123,8 @@ class RunService:
                 **fields,
             )
             run = replace(run, root_run_id=self._root_of(conn, principal, run))
-            run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key])
-        return run, True
+            inserted = run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key])
+        return run, bool(inserted)
 
     def _root_of(self, conn: Connection, principal: Principal, run: Run) -> str:
         if run.parent_run_id is None:
@@ -138,10 +142,7 @@ class RunService:
         Synchronous: once this returns, the runs are in every query.
         """
         principal.require(Role.WRITE)
-        try:
-            result = self._import(principal, body)
-        except IntegrityError:  # a concurrent import wrote some of these ids first
-            result = self._import(principal, body)
+        result = self._import(principal, body)
         self.db.refresh_statistics()
         return result
 

@@ -231,6 +231,30 @@ def index_search_text(conn: Connection, texts: Sequence[tuple[int, str]]) -> Non
         conn.exec_driver_sql("INSERT INTO run_search(rowid, search_text) VALUES (?, ?)", texts)
 
 
+def bulk_insert_new(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, key: str
+) -> set[Any]:
+    """Insert rows, skipping any that a concurrent transaction stored first (a unique
+    conflict); returns the ``key`` values of the rows this call stored.
+
+    SQLite: every write transaction holds the write lock from BEGIN, so rows checked
+    absent in it cannot conflict: all are stored. PostgreSQL: ``ON CONFLICT DO
+    NOTHING``, then a look-up of which keys made it.
+    """
+    if is_sqlite(conn.dialect):
+        bulk_insert(conn, table, rows)
+        return {row[key] for row in rows}
+    conn.execute(postgresql.insert(table).on_conflict_do_nothing(), list(rows))
+    wanted = [row[key] for row in rows]
+    column = table.c[key]
+    found = conn.execute(
+        select(column).where(
+            column == any_(bindparam("keys", wanted, type_=postgresql.ARRAY(column.type)))
+        )
+    )
+    return set(found.scalars())
+
+
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert many rows of the same keys: the hot path of imports.
 

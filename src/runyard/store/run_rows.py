@@ -145,8 +145,8 @@ def insert_runs(
 
     Steps, error codes, tags and the search index are written with them. Rows go in as
     one ``executemany`` with pks allocated up front, which both drivers stream without
-    building a statement per batch. A run inserted by a concurrent writer between the
-    check and the insert raises ``IntegrityError``: the caller retries the transaction.
+    building a statement per batch. A run that a concurrent writer stored first (same
+    id, or same idempotency key) is skipped like one stored before, never duplicated.
     """
     keys = dict(zip((r.id for r in records), idempotency_keys, strict=False))
     taken = set(
@@ -158,23 +158,28 @@ def insert_runs(
             fresh.setdefault(record.id, record)
     if not fresh:
         return {}
-    inserted = dict(zip(fresh, hooks.allocate_run_pks(conn, len(fresh)), strict=True))
+    allocated = dict(zip(fresh, hooks.allocate_run_pks(conn, len(fresh)), strict=True))
     rows = []
     for run_id, record in fresh.items():
         row = run_values(record)
-        row["pk"] = inserted[run_id]
+        row["pk"] = allocated[run_id]
         row["search_text"] = build_search_text(record.id, record.input, record.extra_http_headers)
         row["idempotency_key"] = keys.get(run_id)
         rows.append(row)
-    hooks.bulk_insert(conn, runs, rows)
+    stored = hooks.bulk_insert_new(conn, runs, rows, key="pk")
+    inserted = {run_id: pk for run_id, pk in allocated.items() if pk in stored}
+    kept = [row for row in rows if row["pk"] in stored]
     step_rows = [
         step_values(inserted[run_id], step)
         for run_id, record in fresh.items()
+        if run_id in inserted
         for step in record.steps or ()
     ]
     hooks.bulk_insert(conn, steps, step_rows)
-    _index_codes_and_tags(conn, [(inserted[run_id], r) for run_id, r in fresh.items()])
-    hooks.index_search_text(conn, [(row["pk"], row["search_text"]) for row in rows])
+    _index_codes_and_tags(
+        conn, [(inserted[run_id], r) for run_id, r in fresh.items() if run_id in inserted]
+    )
+    hooks.index_search_text(conn, [(row["pk"], row["search_text"]) for row in kept])
     return inserted
 
 
