@@ -250,19 +250,14 @@ def _order(
     return [key.asc(), id_col.asc()]
 
 
-def _split_values(query: RunQuery) -> list[ColumnElement[bool]]:
-    """One condition per value of the multi-valued filter the page is split on."""
-    c = runs.c
-    for column, values in (
-        (c.workflow_id, query.workflow_ids),
-        (c.status, [s.value for s in query.statuses]),
-        (c.credential_id, query.credential_ids),
-        (c.trigger_type, query.trigger_types),
-        (c.triggered_by, query.triggered_by),
-    ):
+def _split(query: RunQuery) -> list[RunQuery]:
+    """The query once per value of the multi-valued filter the page is split on."""
+    for name in ("workflow_ids", "statuses", "credential_ids", "trigger_types", "triggered_by"):
+        values = getattr(query, name)
         if 1 < len(values) <= MAX_BRANCHES:
-            return [column == value for value in values]
-    return []
+            narrowed: list[dict[str, Any]] = [{name: (value,)} for value in values]
+            return [replace(query, **fields) for fields in narrowed]
+    return [query]
 
 
 def page_statement(dialect: Dialect, query: RunQuery, plan: Plan) -> Select[Any]:
@@ -273,10 +268,11 @@ def page_statement(dialect: Dialect, query: RunQuery, plan: Plan) -> Select[Any]
     filter or a list of candidates never drag wide rows through a sort.
     """
     key = SORT_COLUMNS[query.sort.field]
-    base = _filters(dialect, query, plan)
     branches = [
-        select(runs.c.id, key).where(*base, *extra, *split).order_by(*_order(query, key, runs.c.id))
-        for split in ([[value] for value in _split_values(query)] or [[]])
+        select(runs.c.id, key)
+        .where(*_filters(dialect, part, plan), *extra)
+        .order_by(*_order(query, key, runs.c.id))
+        for part in _split(query)
         for extra in _null_branches(query)
     ]
     if len(branches) == 1:
