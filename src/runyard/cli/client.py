@@ -83,8 +83,12 @@ class LocalClient(ApiClient):
         settings = Settings.from_env(database_url=database_url)
         self.db = Database.connect(database_url, pool_size=2)
         app = create_app(settings, self.db)
-        app.state.services = prepare(settings, self.db)
-        principal = self._principal(project)
+        try:
+            app.state.services = prepare(settings, self.db)
+            principal = self._principal(project)
+        except BaseException:
+            self.db.dispose()
+            raise
         app.dependency_overrides[get_principal] = lambda: principal
         self.loop = asyncio.new_event_loop()
         self.http = httpx.AsyncClient(
