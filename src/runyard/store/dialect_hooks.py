@@ -35,6 +35,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TIMESTAMP, TypeEngine
 
 from runyard.core.times import as_utc, from_micros, to_micros
+from runyard.store.postgres_maintenance import Maintenance
 from runyard.store.sqlite_checkpointer import BACKSTOP_PAGES, Checkpointer
 
 # Terms shorter than a trigram cannot use a trigram index; they are matched by scanning
@@ -85,13 +86,11 @@ BigId = BigInteger().with_variant(sqlite.INTEGER(), "sqlite")
 def start_background_work(engine: Engine) -> Callable[[], None]:
     """Start what the database needs beside requests; returns how to stop it.
 
-    SQLite: a WAL checkpointer thread. PostgreSQL: nothing (the server does its own).
+    SQLite: a WAL checkpointer thread. PostgreSQL: a vacuum-and-analyze thread.
     """
-    if not is_sqlite(engine.dialect):
-        return lambda: None
-    checkpointer = Checkpointer(engine)
-    checkpointer.start()
-    return checkpointer.stop
+    worker = Checkpointer(engine) if is_sqlite(engine.dialect) else Maintenance(engine)
+    worker.start()
+    return worker.stop
 
 
 def configure_engine(engine: Engine) -> None:
