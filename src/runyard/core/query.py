@@ -156,7 +156,7 @@ class RunQuery:
             self.search,
             self.parent_run_id,
             self.root_run_id,
-            sorted([t.key, t.value] for t in self.tags),
+            sorted((t.key, t.value is not None, t.value or "") for t in self.tags),
             self.is_test,
             str(self.sort),
         ]
@@ -198,7 +198,7 @@ def decode_cursor(query: RunQuery, cursor: str) -> Position:
         value, run_id, fingerprint = payload["p"], payload["i"], payload["f"]
         if (value is not None and type(value) is not int) or not isinstance(run_id, str):
             raise ValueError
-    except (ValueError, KeyError, TypeError, UnicodeError):
+    except (ValueError, KeyError, TypeError, UnicodeError, RecursionError):
         raise InvalidInput.field(loc, "malformed cursor; pass next_cursor back unchanged") from None
     if value is not None and not _in_range(query.sort.field, value):
         raise InvalidInput.field(loc, "malformed cursor; pass next_cursor back unchanged")

@@ -32,7 +32,10 @@ def parse_timestamp(text: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         raise ValueError(f"{raw!r} has no UTC offset; add 'Z' or an offset such as +02:00")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{raw!r} is outside the years 1 to 9999 in UTC") from None
 
 
 def parse_relative(text: str, now: datetime) -> datetime:
@@ -40,7 +43,10 @@ def parse_relative(text: str, now: datetime) -> datetime:
     match = _RELATIVE.match(text)
     if match:
         amount, unit = int(match.group(1)), match.group(2)
-        return now - timedelta(**{_UNITS[unit]: amount})
+        try:
+            return now - timedelta(**{_UNITS[unit]: amount})
+        except OverflowError:
+            raise ValueError(f"{text!r} reaches back before the year 1") from None
     return parse_timestamp(text)
 
 
