@@ -11,6 +11,7 @@ Markdown. ``docs/query-plans.md`` holds the output at 1,000,000 runs.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import replace
 from datetime import timedelta
@@ -31,14 +32,16 @@ def _sql(conn: Connection, statement: Select[object]) -> str:
     return str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
 
 
+LONG_LIST = re.compile(r"(\d+,){8,}\d+")
+
+
 def _plan(conn: Connection, statement: Select[object]) -> list[str]:
     sql = _sql(conn, statement)
     if conn.dialect.name == "sqlite":
-        return [
-            f"{'  ' * (row[1] > 0)}{row[3]}"
-            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
-        ]
-    return [row[0] for row in conn.exec_driver_sql(f"EXPLAIN ANALYZE {sql}")]
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+        return [f"{'  ' * (row[1] > 0)}{row[3]}" for row in rows]
+    lines = [row[0] for row in conn.exec_driver_sql(f"EXPLAIN ANALYZE {sql}")]
+    return [LONG_LIST.sub("<candidate pks>", line) for line in lines]
 
 
 def queries(conn: Connection, project_id: str) -> dict[str, RunQuery]:
