@@ -82,21 +82,23 @@ class RunService:
         principal.require(Role.WRITE)
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
             raise InvalidInput.field(("header", "Idempotency-Key"), "must be 1-200 characters")
-        run, created = self._trigger(principal, workflow_ref, body, idempotency_key)
-        if created or idempotency_key is None:
-            return run, created
+        outcome = self._trigger(principal, workflow_ref, body, idempotency_key)
+        if isinstance(outcome, tuple):
+            return outcome
         # A concurrent request with the same key stored its run first: that is the run.
+        assert idempotency_key is not None
         with self.db.read() as conn:
             earlier = run_rows.run_by_idempotency_key(
-                conn, principal.project_id, run.workflow_id, idempotency_key
+                conn, principal.project_id, outcome.workflow_id, idempotency_key
             )
         if earlier is None:
             raise Conflict("a request with this Idempotency-Key is still in progress; retry")
-        return replace(earlier, workflow_name=run.workflow_name), False
+        return replace(earlier, workflow_name=outcome.workflow_name), False
 
     def _trigger(
         self, principal: Principal, workflow_ref: str, body: TriggerIn, idempotency_key: str | None
-    ) -> tuple[Run, bool]:
+    ) -> tuple[Run, bool] | Run:
+        """(run, created), or the run that lost a race for its idempotency key."""
         with self.db.write() as conn:
             workflow = workflow_rows.find_workflow(conn, principal.project_id, workflow_ref)
             if workflow is None:
@@ -124,7 +126,7 @@ class RunService:
             )
             run = replace(run, root_run_id=self._root_of(conn, principal, run))
             inserted = run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key])
-        return run, bool(inserted)
+        return (run, True) if inserted else run
 
     def _root_of(self, conn: Connection, principal: Principal, run: Run) -> str:
         if run.parent_run_id is None:
