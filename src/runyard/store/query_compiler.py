@@ -45,7 +45,7 @@ from runyard.store import dialect_hooks as hooks
 from runyard.store.schema import run_error_codes, run_tags, runs, workflow_parameters, workflows
 
 # Up to this many matches a side-index filter is "sparse" and its matches drive the page.
-DENSE_THRESHOLD = 5000
+DENSE_THRESHOLD = 2000
 # A multi-valued filter with more values than this is not split into branches.
 MAX_BRANCHES = 32
 
