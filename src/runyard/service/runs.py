@@ -145,7 +145,8 @@ class RunService:
         """
         principal.require(Role.WRITE)
         result = self._import(principal, body)
-        self.db.refresh_statistics()
+        if result.imported:
+            self.db.upkeep.nudge()  # fresh statistics soon, for the planner's sake
         return result
 
     def _import(self, principal: Principal, body: ImportIn) -> ImportResult:

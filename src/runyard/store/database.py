@@ -16,7 +16,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._stop_background = dialect_hooks.start_background_work(engine)
+        self.upkeep = dialect_hooks.start_upkeep(engine)
 
     @classmethod
     def connect(cls, database_url: str, *, pool_size: int = 10) -> Database:
@@ -37,16 +37,9 @@ class Database:
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             yield conn
 
-    def refresh_statistics(self) -> bool:
-        """After a bulk write: let the planner see the new rows (see dialect_hooks)."""
-        if self.is_sqlite:
-            return False
-        with self.write() as conn:
-            return dialect_hooks.refresh_statistics(conn)
-
     def upgrade(self) -> None:
         migrate.upgrade(self.engine)
 
     def dispose(self) -> None:
-        self._stop_background()
+        self.upkeep.stop()
         self.engine.dispose()

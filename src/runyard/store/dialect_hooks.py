@@ -6,7 +6,7 @@ difference it hides.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,12 +31,12 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TIMESTAMP, TypeEngine
 
 from runyard.core.times import as_utc, from_micros, to_micros
 from runyard.store.postgres_maintenance import Maintenance
 from runyard.store.sqlite_checkpointer import BACKSTOP_PAGES, Checkpointer
+from runyard.store.upkeep import Upkeep
 
 # Terms shorter than a trigram cannot use a trigram index; they are matched by scanning
 # in the query's order, which finds a page quickly because such short terms are common.
@@ -83,14 +83,14 @@ JsonDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")
 BigId = BigInteger().with_variant(sqlite.INTEGER(), "sqlite")
 
 
-def start_background_work(engine: Engine) -> Callable[[], None]:
-    """Start what the database needs beside requests; returns how to stop it.
+def start_upkeep(engine: Engine) -> Upkeep:
+    """Start what the database needs beside requests (``stop()`` ends it).
 
     SQLite: a WAL checkpointer thread. PostgreSQL: a vacuum-and-analyze thread.
     """
-    worker = Checkpointer(engine) if is_sqlite(engine.dialect) else Maintenance(engine)
+    worker: Upkeep = Checkpointer(engine) if is_sqlite(engine.dialect) else Maintenance(engine)
     worker.start()
-    return worker.stop
+    return worker
 
 
 def configure_engine(engine: Engine) -> None:
@@ -318,34 +318,3 @@ def drop_search_index(conn: Connection) -> None:
         conn.exec_driver_sql("DROP TABLE IF EXISTS run_search")
     else:
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_runs_search_trgm")
-
-
-# PostgreSQL re-plans well only with fresh statistics; autovacuum refreshes them a minute
-# or more after a bulk load. Past this share of rows changed, a writer refreshes them.
-STALE_SHARE = 0.2
-ANALYZED_TABLES = ("runs", "run_error_codes", "run_tags")
-
-
-def refresh_statistics(conn: Connection) -> bool:
-    """ANALYZE the run tables if a bulk write made their statistics stale (PostgreSQL).
-
-    Skips at once when another session is analyzing them. SQLite's planner decisions
-    that matter here are made explicit in the query compiler instead.
-    """
-    if is_sqlite(conn.dialect):
-        return False
-    stale = conn.exec_driver_sql(
-        "SELECT n_mod_since_analyze > %(share)s * greatest(n_live_tup, 1000) "
-        "FROM pg_stat_user_tables WHERE relname = 'runs'",
-        {"share": STALE_SHARE},
-    ).scalar()
-    if not stale:
-        return False
-    conn.exec_driver_sql("SET LOCAL lock_timeout = '50ms'")
-    try:
-        with conn.begin_nested():
-            for table in ANALYZED_TABLES:
-                conn.exec_driver_sql(f"ANALYZE {table}")
-    except OperationalError:
-        return False  # someone else holds the lock: they are analyzing
-    return True
