@@ -88,7 +88,7 @@ def start_upkeep(engine: Engine) -> Upkeep:
 
     SQLite: a WAL checkpointer thread. PostgreSQL: a vacuum-and-analyze thread.
     """
-    worker: Upkeep = Checkpointer(engine) if is_sqlite(engine.dialect) else Maintenance(engine)
+    worker = Checkpointer(engine) if is_sqlite(engine.dialect) else Maintenance(engine)
     worker.start()
     return worker
 

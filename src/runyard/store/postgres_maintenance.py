@@ -11,10 +11,11 @@ writes; a pass that finds the table busy with another VACUUM skips it.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from sqlalchemy import Engine
+
+from runyard.store.upkeep import Upkeep
 
 log = logging.getLogger("runyard.store")
 
@@ -28,25 +29,11 @@ WHERE relname = ANY(%(tables)s)
 """
 
 
-class Maintenance:
+class Maintenance(Upkeep):
+    name = "pg-maintenance"
+
     def __init__(self, engine: Engine, interval: float = 15.0) -> None:
-        self.engine = engine
-        self.interval = interval
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="pg-maintenance", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def nudge(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
+        super().__init__(engine, interval)
 
     def run_once(self) -> list[str]:
         """Vacuum (and analyze) each run table that is due; returns their names."""
@@ -69,14 +56,3 @@ class Maintenance:
             return done
         finally:
             connection.close()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.run_once()
-            except Exception:  # a database restart: the next pass reconnects
-                log.exception("maintenance pass failed")

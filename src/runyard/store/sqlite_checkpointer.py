@@ -9,48 +9,25 @@ checkpoint stays on at a higher mark as a backstop for when no thread runs (the 
 
 from __future__ import annotations
 
-import logging
-import threading
-
 from sqlalchemy import Engine
 
-log = logging.getLogger("runyard.store")
+from runyard.store.upkeep import Upkeep
 
 # Pages of WAL at which a committing connection still checkpoints by itself (~80 MiB).
 BACKSTOP_PAGES = 20_000
 
 
-class Checkpointer:
+class Checkpointer(Upkeep):
+    name = "sqlite-checkpointer"
+
     def __init__(self, engine: Engine, interval: float = 0.25) -> None:
-        self.engine = engine
-        self.interval = interval
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sqlite-checkpointer", daemon=True)
+        super().__init__(engine, interval)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def nudge(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
+    def run_once(self) -> None:
         connection = self.engine.raw_connection()
         try:
-            while not self._stop.is_set():
-                self._wake.wait(self.interval)
-                self._wake.clear()
-                try:
-                    cursor = connection.cursor()
-                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                    cursor.close()
-                except Exception:  # a failed pass is retried on the next tick
-                    log.exception("WAL checkpoint failed")
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            cursor.close()
         finally:
             connection.close()
