@@ -97,14 +97,14 @@ def configure_engine(engine: Engine) -> None:
     """Per-connection settings. On SQLite each PRAGMA states why it is set."""
     if not is_sqlite(engine.dialect):
 
-        @event.listens_for(engine, "connect")
-        def _on_pg_connect(dbapi_connection: Any, _record: Any) -> None:
+        @event.listens_for(engine, "begin")
+        def _on_pg_begin(conn: Connection) -> None:
             # psycopg prepares a statement after five runs, and PostgreSQL may then plan
-            # it once for any value: a LIKE probe planned without its pattern ran 2.5x
-            # slower. Plan each execution for its own values.
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute("SET plan_cache_mode = force_custom_plan")
-            dbapi_connection.commit()
+            # it once for any value: a LIKE probe planned without its pattern ran twice
+            # as slow. Reads are planned for their own values; writes (the same few
+            # INSERTs and UPDATEs) keep cached plans, which imports depend on.
+            if not conn.get_execution_options().get("write"):
+                conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
 
         return
 
