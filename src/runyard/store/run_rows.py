@@ -197,15 +197,6 @@ def _index_codes_and_tags(conn: Connection, pairs: Iterable[tuple[int, Run]]) ->
     hooks.bulk_insert(conn, run_tags, tags)
 
 
-def existing_run_ids(conn: Connection, project_id: str, run_ids: Sequence[str]) -> set[str]:
-    if not run_ids:
-        return set()
-    rows = conn.execute(
-        select(runs.c.id).where(runs.c.id.in_(run_ids), runs.c.project_id == project_id)
-    )
-    return set(rows.scalars())
-
-
 def run_pk_and_record(
     conn: Connection, project_id: str, run_id: str, *, for_update: bool = False
 ) -> tuple[int, Run] | None:
