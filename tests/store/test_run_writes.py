@@ -141,7 +141,7 @@ def test_postgres_upkeep_vacuums_the_run_tables_after_a_bulk_import(
     if backend != "postgres":
         pytest.skip("SQLite has no VACUUM-for-visibility; its checkpointer is tested above")
     admin, service, workflow_id = _setup(db)
-    for start in range(0, 3000, 1000):
+    for start in range(0, 6000, 1000):
         service.import_runs(
             admin, ImportIn.model_validate({"runs": _records(workflow_id, start, 1000)})
         )
