@@ -62,8 +62,11 @@ def _random_runs(rng: random.Random, ids: dict[str, str], n: int) -> list[dict[s
             "credential_id": rng.choice([None, "cred-1", "cred-2"]),
             "is_test": rng.random() < 0.2,
             "input": {"note": rng.choice(WORDS), "n": rng.randrange(100)},
-            "tags": {"env": rng.choice(["prod", "dev"])} if rng.random() < 0.7 else {},
+            "tags": {"env": rng.choice(["prod", "dev", "qa"])} if rng.random() < 0.7 else {},
+            "attempt": rng.choice([1, 1, 2]),
         }
+        if i and rng.random() < 0.3:
+            run["parent_run_id"] = runs[rng.randrange(i)]["id"]
         if rng.random() < 0.6:
             started = created + timedelta(seconds=rng.randrange(5))
             run["started_at"] = started.isoformat()
@@ -98,8 +101,13 @@ def _reference(runs: list[Run], query: RunQuery, params_match: set[str]) -> list
         if q.error_codes and not codes & set(q.error_codes):
             return False
         for tag in q.tags:
-            if tag.key not in r.tags or (tag.value is not None and r.tags[tag.key] != tag.value):
+            if tag.key not in r.tags or (tag.values and r.tags[tag.key] not in tag.values):
                 return False
+        if q.has_parent is not None and (r.parent_run_id is not None) != q.has_parent:
+            return False
+        queued = r.status is RunStatus.QUEUED
+        if q.requeued is not None and queued and (r.attempt > 1) != q.requeued:
+            return False
         if q.search:
             term = q.search.casefold()
             texts = [r.id, *(str(v) for v in r.input.values())]
@@ -147,7 +155,11 @@ def _random_query(rng: random.Random, project_id: str, ids: dict[str, str]) -> R
     if rng.random() < 0.25:
         fields["error_codes"] = pick(CODES, 2)
     if rng.random() < 0.2:
-        fields["tags"] = (TagFilter("env", rng.choice([None, "prod", "dev"])),)
+        fields["tags"] = (TagFilter("env", rng.choice([(), ("prod",), ("dev", "qa")])),)
+    if rng.random() < 0.2:
+        fields["has_parent"] = rng.random() < 0.5
+    if rng.random() < 0.2:
+        fields["requeued"] = rng.random() < 0.5
     if rng.random() < 0.3:
         fields["search"] = rng.choice(
             ["zürich", "ZÜRICH", "50%", "%_", "\\", "cust-00", "STRASSE", "login", "ph", "q", '"d']

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from runyard.core.errors import InvalidInput
 from runyard.core.query import (
     DEFAULT_LIMIT,
+    ENGINE_MAX_LIMIT,
     MAX_LIMIT,
     MAX_OFFSET,
     Position,
@@ -58,12 +59,12 @@ def test_defaults() -> None:
     assert not query.include_total
 
 
-@pytest.mark.parametrize("limit", [1, 2, 50, 999, MAX_LIMIT])
+@pytest.mark.parametrize("limit", [1, 2, 50, 999, MAX_LIMIT, ENGINE_MAX_LIMIT])
 def test_limits_in_range_are_accepted(limit: int) -> None:
     assert RunQuery("p", limit=limit).limit == limit
 
 
-@pytest.mark.parametrize("limit", [-1, 0, MAX_LIMIT + 1, 10**9])
+@pytest.mark.parametrize("limit", [-1, 0, ENGINE_MAX_LIMIT + 1, 10**9])
 def test_limits_out_of_range_are_refused(limit: int) -> None:
     error = _invalid("limit", limit=limit)
     assert "between 1 and 1000" in error.errors[0].msg
@@ -182,11 +183,11 @@ def test_a_sort_prints_as_text_that_parses_back(field: SortField, descending: bo
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("env", TagFilter("env", None)),
-        ("env=prod", TagFilter("env", "prod")),
-        ("env=", TagFilter("env", "")),
-        ("url=a=b", TagFilter("url", "a=b")),
-        ("Région=Zürich", TagFilter("Région", "Zürich")),
+        ("env", TagFilter("env")),
+        ("env=prod", TagFilter("env", ("prod",))),
+        ("env=", TagFilter("env", ("",))),
+        ("url=a=b", TagFilter("url", ("a=b",))),
+        ("Région=Zürich", TagFilter("Région", ("Zürich",))),
     ],
 )
 def test_tag_filter_parse(text: str, expected: TagFilter) -> None:
@@ -244,13 +245,13 @@ def test_a_cursor_does_not_depend_on_the_order_filter_values_were_given_in() -> 
         "p",
         statuses=(RunStatus.FAILED, RunStatus.COMPLETED),
         workflow_ids=("a", "b"),
-        tags=(TagFilter("x", "1"), TagFilter("y", "2")),
+        tags=(TagFilter("x", ("1",)), TagFilter("y", ("2",))),
     )
     two = RunQuery(
         "p",
         statuses=(RunStatus.COMPLETED, RunStatus.FAILED),
         workflow_ids=("b", "a"),
-        tags=(TagFilter("y", "2"), TagFilter("x", "1")),
+        tags=(TagFilter("y", ("2",)), TagFilter("x", ("1",))),
     )
     assert decode_cursor(two, encode_cursor(one, Position(1, "r"))) == Position(1, "r")
 
@@ -258,7 +259,7 @@ def test_a_cursor_does_not_depend_on_the_order_filter_values_were_given_in() -> 
 def test_a_query_with_a_key_only_and_a_key_value_tag_filter_on_one_key_has_cursors() -> None:
     # ``tag=env&tag=env=prod`` is a valid query (DESIGN §4: tag is ``k`` or ``k=v``,
     # repeatable). Its cursors must work like any other query's.
-    query = RunQuery("p", tags=(TagFilter("env"), TagFilter("env", "prod")))
+    query = RunQuery("p", tags=(TagFilter("env"), TagFilter("env", ("prod",))))
     cursor = encode_cursor(query, Position(5, "r"))
     assert decode_cursor(query, cursor) == Position(5, "r")
 
@@ -280,6 +281,8 @@ OTHER_QUERIES = {
     "root_run_id": RunQuery("p", root_run_id="r0"),
     "tags": RunQuery("p", tags=(TagFilter("env"),)),
     "is_test": RunQuery("p", is_test=False),
+    "has_parent": RunQuery("p", has_parent=False),
+    "requeued": RunQuery("p", requeued=True),
     "sort_direction": RunQuery("p", sort=Sort(SortField.CREATED_AT, descending=False)),
     "sort_field": RunQuery("p", sort=Sort(SortField.STARTED_AT)),
 }
@@ -295,8 +298,8 @@ def test_a_cursor_of_a_query_with_other_filters_or_sort_is_refused(name: str) ->
 
 
 def test_a_tag_value_changes_the_query() -> None:
-    cursor = encode_cursor(RunQuery("p", tags=(TagFilter("env", "prod"),)), Position(5, "r"))
-    _refused(RunQuery("p", tags=(TagFilter("env", "dev"),)), cursor, "another query")
+    cursor = encode_cursor(RunQuery("p", tags=(TagFilter("env", ("prod",)),)), Position(5, "r"))
+    _refused(RunQuery("p", tags=(TagFilter("env", ("dev",)),)), cursor, "another query")
     _refused(RunQuery("p", tags=(TagFilter("env"),)), cursor, "another query")
 
 
@@ -383,7 +386,11 @@ queries = st.builds(
     search=st.one_of(st.none(), st.text(max_size=40)),
     is_test=st.one_of(st.none(), st.booleans()),
     tags=st.lists(
-        st.builds(TagFilter, st.text(min_size=1, max_size=5), st.text(max_size=10)),
+        st.builds(
+            TagFilter,
+            st.text(min_size=1, max_size=5),
+            st.lists(st.text(max_size=10), max_size=2).map(tuple),
+        ),
         max_size=3,
     ).map(tuple),
     sort=st.builds(Sort, st.sampled_from(list(SortField)), st.booleans()),

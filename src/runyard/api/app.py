@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import runyard
-from runyard.api import problems
+from runyard.api import dialects, problems
 from runyard.api.request_guards import RequestGuards
 from runyard.api.routes import health, projects, runs, workflows
 from runyard.api.services import Services
@@ -31,6 +31,8 @@ def create_app(settings: Settings, db: Database | None = None, clock: Clock = ut
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = prepare(settings, database, clock)
+        for sub in compat:
+            sub.state.services = app.state.services
         yield
         if db is None:
             database.dispose()
@@ -45,4 +47,5 @@ def create_app(settings: Settings, db: Database | None = None, clock: Clock = ut
     app.add_middleware(RequestGuards, max_bytes=settings.max_body_bytes)
     for module in (health, projects, workflows, runs):
         app.include_router(module.router)
+    compat = dialects.mount(app)
     return app

@@ -77,8 +77,8 @@ async def _runyard_error(_: Request, exc: Exception) -> Response:
     return problem(400, "Bad request", exc.detail, code=exc.code)
 
 
-async def _validation_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """FastAPI's validation errors as ``{loc, msg, type[, input]}`` (body inputs left out)."""
     errors = []
     for item in exc.errors():
         loc = list(item.get("loc", ()))
@@ -89,11 +89,17 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
                 "type": item.get("type", "value_error"),
                 **(
                     {"input": _json_safe(item["input"])}
-                    if "input" in item and loc[0] != "body"
+                    if "input" in item and loc and loc[0] != "body"
                     else {}
                 ),
             }
         )
+    return errors
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_errors(exc)
     first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
     where = ".".join(str(p) for p in first["loc"][1:]) or str(
         first["loc"][0] if first["loc"] else ""

@@ -77,6 +77,16 @@ def run_filters(
     root_run_id: str | None = None,
     tag: Annotated[list[str], Query(description="'key' or 'key=value'; repeatable")] = [],  # noqa: B006
     is_test: bool | None = None,
+    has_parent: Annotated[
+        bool | None, Query(description="false: top-level runs only; true: child runs only")
+    ] = None,
+    requeued: Annotated[
+        bool | None,
+        Query(
+            description="Qualifies queued runs: true keeps those queued again after a worker "
+            "vanished (attempt > 1), false first attempts; other statuses are unaffected"
+        ),
+    ] = None,
 ) -> RunQuery:
     """The filters alone (no paging): what count, stats and export take."""
     for name, values in (
@@ -103,13 +113,15 @@ def run_filters(
         root_run_id=root_run_id,
         tags=tuple(_tag(t) for t in tag),
         is_test=is_test,
+        has_parent=has_parent,
+        requeued=requeued,
     )
 
 
 FILTERS = {
     "workflow_id", "workflow_type", "status", "created_after", "created_before",
     "trigger_type", "triggered_by", "credential_id", "error_code", "search",
-    "parent_run_id", "root_run_id", "tag", "is_test",
+    "parent_run_id", "root_run_id", "tag", "is_test", "has_parent", "requeued",
 }  # fmt: skip
 
 FilterDep = Annotated[RunQuery, Depends(run_filters)]

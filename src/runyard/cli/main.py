@@ -231,6 +231,17 @@ def runs_list(
     test: Annotated[
         bool | None, typer.Option("--test/--no-test", help="Only test runs, or none.")
     ] = None,
+    children: Annotated[
+        bool | None,
+        typer.Option("--children/--top-level", help="Only child runs, or only top-level runs."),
+    ] = None,
+    requeued: Annotated[
+        bool | None,
+        typer.Option(
+            "--requeued/--first-attempt",
+            help="Queued runs count only if queued again (or only on a first attempt).",
+        ),
+    ] = None,
     sort: Annotated[
         str, typer.Option(help="created_at, started_at, finished_at, duration; -x for descending.")
     ] = "-created_at",
@@ -255,8 +266,9 @@ def runs_list(
     ):  # fmt: skip
         if value is not None:
             params.append((key, value))
-    if test is not None:
-        params.append(("is_test", str(test).lower()))
+    for key, flag in (("is_test", test), ("has_parent", children), ("requeued", requeued)):
+        if flag is not None:
+            params.append((key, str(flag).lower()))
     params += [("sort", sort), ("limit", limit)]
     if offset:
         params.append(("offset", offset))

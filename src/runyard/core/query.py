@@ -22,7 +22,9 @@ from runyard.core.errors import InvalidInput
 from runyard.core.search_text import MAX_TERM_LENGTH
 from runyard.core.statuses import RunStatus
 
-MAX_LIMIT = 1000
+MAX_LIMIT = 1000  # runs per page of the native API
+# The most any edge may ask for in one page (CloudCruise's ``limit`` goes to 10,000).
+ENGINE_MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 1_000_000
 
@@ -67,17 +69,18 @@ class Sort:
 
 @dataclass(frozen=True, slots=True)
 class TagFilter:
-    """``key`` alone matches any value; ``key=value`` matches that value."""
+    """Runs with tag ``key``: any value if ``values`` is empty, else one of ``values``."""
 
     key: str
-    value: str | None = None
+    values: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, text: str) -> TagFilter:
+        """``key`` (any value) or ``key=value``."""
         key, sep, value = text.partition("=")
         if not key:
             raise ValueError(f"tag filter {text!r} needs a key: 'key' or 'key=value'")
-        return cls(key, value if sep else None)
+        return cls(key, (value,) if sep else ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,12 @@ class RunQuery:
     root_run_id: str | None = None
     tags: tuple[TagFilter, ...] = ()
     is_test: bool | None = None
+    # False: top-level runs only (no parent); True: child runs only.
+    has_parent: bool | None = None
+    # Qualifies queued runs only: True keeps those put back in the queue after their
+    # worker vanished (attempt > 1), False those on their first attempt. Runs of other
+    # statuses are unaffected, so ``statuses`` decides which of them match.
+    requeued: bool | None = None
     sort: Sort = field(default_factory=Sort)
     limit: int = DEFAULT_LIMIT
     after: Position | None = None
@@ -112,9 +121,10 @@ class RunQuery:
     include_total: bool = False
 
     def __post_init__(self) -> None:
-        if not 1 <= self.limit <= MAX_LIMIT:
+        if not 1 <= self.limit <= ENGINE_MAX_LIMIT:
             raise InvalidInput.field(
-                ("query", "limit"), f"must be between 1 and {MAX_LIMIT}, got {self.limit}"
+                ("query", "limit"),
+                f"must be between 1 and {ENGINE_MAX_LIMIT}, got {self.limit}",
             )
         if not 0 <= self.offset <= MAX_OFFSET:
             raise InvalidInput.field(
@@ -156,8 +166,10 @@ class RunQuery:
             self.search,
             self.parent_run_id,
             self.root_run_id,
-            sorted((t.key, t.value is not None, t.value or "") for t in self.tags),
+            sorted((t.key, sorted(set(t.values))) for t in self.tags),
             self.is_test,
+            self.has_parent,
+            self.requeued,
             str(self.sort),
         ]
         digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()

@@ -353,6 +353,12 @@ class RunService:
         ids = tuple(dict.fromkeys(refs[r][0] for r in query.workflow_ids))
         return replace(query, workflow_ids=ids)
 
+    def workflow_id_of(self, principal: Principal, ref: str) -> str | None:
+        """The id of the workflow a ref (id or name) names in the project, if any."""
+        with self.db.read() as conn:
+            found = workflow_refs.resolve(conn, principal.project_id, [ref])
+        return found[ref][0] if ref in found else None
+
     def page(self, query: RunQuery) -> Page:
         with self.db.read() as conn:
             return run_reads.list_page(conn, self.resolve_query(conn, query))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from runyard.core.errors import Conflict, NotFound
 from runyard.core.ids import new_id
-from runyard.core.models import Parameter, Role, Workflow
+from runyard.core.models import Parameter, Role, Run, Workflow
 from runyard.core.times import Clock
 from runyard.service.access import Principal
 from runyard.service.inputs import ParameterIn, WorkflowIn, WorkflowPatch
@@ -19,6 +20,22 @@ from runyard.store.database import Database
 
 def _parameters(items: list[ParameterIn]) -> tuple[Parameter, ...]:
     return tuple(Parameter(p.key, p.description, p.type, p.default) for p in items)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowsOfRuns:
+    """The workflow of each run of a page, and the id of the version each run ran."""
+
+    workflows: dict[str, Workflow]
+    version_ids: dict[tuple[str, int], str]
+
+    def of(self, run: Run) -> Workflow:
+        return self.workflows[run.workflow_id]
+
+    def version_id(self, run: Run) -> str:
+        """The id of the version the run ran (the workflow's current one if unrecorded)."""
+        found = self.version_ids.get((run.workflow_id, run.workflow_version))
+        return found or self.workflows[run.workflow_id].version_id
 
 
 class WorkflowService:
@@ -36,6 +53,18 @@ class WorkflowService:
     def all(self, principal: Principal, types: tuple[str, ...] = ()) -> list[Workflow]:
         with self.db.read() as conn:
             return workflow_rows.list_workflows(conn, principal.project_id, types=types)
+
+    def of_runs(
+        self, principal: Principal, runs: Sequence[Run], *, with_counts: bool = False
+    ) -> WorkflowsOfRuns:
+        """What renderers that embed workflow fields in each run need, in one read."""
+        ids = sorted({r.workflow_id for r in runs})
+        versions = sorted({(r.workflow_id, r.workflow_version) for r in runs})
+        with self.db.read() as conn:
+            found = workflow_rows.workflows_by_id(
+                conn, principal.project_id, ids, with_counts=with_counts
+            )
+            return WorkflowsOfRuns(found, workflow_rows.version_ids(conn, versions))
 
     def create_or_version(self, principal: Principal, body: WorkflowIn) -> tuple[Workflow, bool]:
         """Create the workflow, or make a new version of the live one with that name.

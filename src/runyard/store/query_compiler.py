@@ -40,6 +40,7 @@ from sqlalchemy.sql.elements import KeyedColumnElement
 
 from runyard.core.query import Position, RunQuery, SortField
 from runyard.core.search_text import fold
+from runyard.core.statuses import RunStatus
 from runyard.core.times import from_micros
 from runyard.store import dialect_hooks as hooks
 from runyard.store.schema import run_error_codes, run_tags, runs, workflow_parameters, workflows
@@ -95,8 +96,8 @@ def _tag_rows(query: RunQuery, index: int) -> Select[int]:
     rows = select(run_tags.c.run_pk).where(
         run_tags.c.project_id == query.project_id, run_tags.c.key == tag.key
     )
-    if tag.value is not None:
-        rows = rows.where(run_tags.c.value == tag.value)
+    if tag.values:
+        rows = rows.where(run_tags.c.value.in_(tag.values))
     return rows
 
 
@@ -205,6 +206,12 @@ def _filters(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElemen
         where.append(c.root_run_id == query.root_run_id)
     if query.is_test is not None:
         where.append(c.is_test.is_(query.is_test))
+    if query.has_parent is not None:
+        parent = c.parent_run_id
+        where.append(parent.is_not(None) if query.has_parent else parent.is_(None))
+    if query.requeued is not None:
+        attempt = c.attempt > 1 if query.requeued else c.attempt <= 1
+        where.append(or_(c.status != RunStatus.QUEUED.value, attempt))
     where.extend(_side_conditions(dialect, query, plan))
     return where
 

@@ -76,14 +76,7 @@ def list_workflows(
         query = query.where(w.type.in_(types))
     rows = conn.execute(query.order_by(w.name)).all()
     params = _parameters(conn, [r.id for r in rows])
-    counts: dict[str, tuple[int, datetime | None]] = {}
-    if with_counts and rows:
-        counted = conn.execute(
-            select(runs.c.workflow_id, func.count(), func.max(runs.c.created_at))
-            .where(runs.c.project_id == project_id, runs.c.workflow_id.in_([r.id for r in rows]))
-            .group_by(runs.c.workflow_id)
-        )
-        counts = {wid: (n, last) for wid, n, last in counted}
+    counts = _run_counts(conn, project_id, [r.id for r in rows]) if with_counts else {}
     result = []
     for row in rows:
         workflow = _workflow(row, params[row.id])
@@ -92,6 +85,58 @@ def list_workflows(
             workflow = replace(workflow, runs_count=n, last_run_at=last)
         result.append(workflow)
     return result
+
+
+def _run_counts(
+    conn: Connection, project_id: str, workflow_ids: Sequence[str]
+) -> dict[str, tuple[int, datetime | None]]:
+    """Each workflow's number of runs and newest ``created_at``."""
+    if not workflow_ids:
+        return {}
+    counted = conn.execute(
+        select(runs.c.workflow_id, func.count(), func.max(runs.c.created_at))
+        .where(runs.c.project_id == project_id, runs.c.workflow_id.in_(workflow_ids))
+        .group_by(runs.c.workflow_id)
+    )
+    return {wid: (n, last) for wid, n, last in counted}
+
+
+def workflows_by_id(
+    conn: Connection, project_id: str, workflow_ids: Sequence[str], *, with_counts: bool = False
+) -> dict[str, Workflow]:
+    """The project's workflows with these ids, deleted ones included (their runs remain);
+    parameters are left out."""
+    if not workflow_ids:
+        return {}
+    w = workflows.c
+    rows = conn.execute(
+        select(workflows).where(w.project_id == project_id, w.id.in_(workflow_ids))
+    ).all()
+    counts = _run_counts(conn, project_id, [r.id for r in rows]) if with_counts else {}
+    found = {}
+    for row in rows:
+        workflow = _workflow(row, ())
+        if with_counts:
+            n, last = counts.get(row.id, (0, None))
+            workflow = replace(workflow, runs_count=n, last_run_at=last)
+        found[row.id] = workflow
+    return found
+
+
+def version_ids(
+    conn: Connection, versions: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
+    """(workflow id, version) -> the id of that version."""
+    if not versions:
+        return {}
+    v = workflow_versions.c
+    rows = conn.execute(
+        select(v.workflow_id, v.version, v.version_id).where(
+            v.workflow_id.in_({wid for wid, _ in versions})
+        )
+    )
+    wanted = set(versions)
+    return {(wid, n): vid for wid, n, vid in rows if (wid, n) in wanted}
 
 
 def workflow_names(conn: Connection, workflow_ids: Sequence[str]) -> dict[str, str]:
