@@ -5,7 +5,8 @@
     python3 dev.py test  [pytest options]          # ruff, mypy and the whole test suite
 
 Both create ``.venv`` and install runyard into it first (again whenever pyproject.toml
-changes).
+changes). ``test`` also keeps ``.venv-clients``: the vendors' official Python clients
+(tests/clients/requirements.txt), which the acceptance tests drive against a live server.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".runyard-installed"
+CLIENTS = ROOT / ".venv-clients"
+CLIENTS_REQUIREMENTS = ROOT / "tests" / "clients" / "requirements.txt"
+IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def ensure_venv() -> None:
@@ -37,6 +41,28 @@ def ensure_venv() -> None:
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
     STAMP.write_text(wanted)
+
+
+def ensure_clients() -> Path | None:
+    """The Python of .venv-clients, (re)installed when the pins change; None if it can't be."""
+    python = CLIENTS / ("Scripts" if os.name == "nt" else "bin") / "python"
+    stamp = CLIENTS / ".installed"
+    wanted = hashlib.sha256(CLIENTS_REQUIREMENTS.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return python
+    print("installing the vendors' official clients into .venv-clients ...", flush=True)
+    try:
+        if not python.exists():
+            venv.create(CLIENTS, with_pip=True)
+        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        subprocess.run([*pip, "-r", str(CLIENTS_REQUIREMENTS)], check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        if IN_CI:
+            raise
+        print(f"could not install the official clients ({exc}); their tests will be skipped")
+        return None
+    stamp.write_text(wanted)
+    return python
 
 
 def run(*command: str) -> int:
@@ -57,6 +83,9 @@ def test(args: list[str]) -> int:
     for command in checks:
         if code := run(*command):
             return code
+    clients = ensure_clients()
+    if clients is not None:
+        os.environ["RUNYARD_CLIENTS_PYTHON"] = str(clients)
     code = run(str(BIN / "python"), "-m", "pytest", *args)
     if code == 5:
         print("pytest collected no tests: that is a failure", file=sys.stderr)

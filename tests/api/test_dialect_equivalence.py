@@ -170,8 +170,8 @@ def test_every_run_renders_its_status_as_the_design_table_says(
                                   params={"limit": 100, "offset": offset})["data"]  # fmt: skip
                 seen |= {i["id"]: i["status"] for i in data["items"]}
         elif vendor == "skyvern":
-            for r in client.get(f"/compat/skyvern/v1/agents/{ids[name]}/runs",
-                                params={"page_size": 1000, "include_child_runs": "true"}):  # fmt: skip
+            params = {"page_size": 1000, "include_child_runs": "true"}
+            for r in client.get(f"/compat/skyvern/v1/agents/{ids[name]}/runs", params=params):
                 seen[r["workflow_run_id"]] = r["status"]
         elif vendor == "cloudcruise":
             for r in client.get("/compat/cloudcruise/runs", params={"limit": 10000}):
@@ -353,3 +353,23 @@ def test_random_dialect_queries_match_the_native_api(
         for item in _items(body):
             if "created_at" in item:
                 parse_timestamp(item["created_at"])
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "body_key"),
+    [
+        ("/compat/polos/api/v1/workflows/runs?stauts=failed", 400, "error"),
+        ("/compat/b3os/v1/workflows/wf-flow/runs?page=2", 400, "message"),
+        ("/compat/skyvern/v1/agents/runs?stauts=failed", 422, "detail"),
+        ("/compat/cloudcruise/runs?status_list=execution.failed", 400, "message"),
+        ("/compat/noxus/v1/runs?status=failed", 422, "detail"),
+    ],
+)
+def test_an_unknown_parameter_is_refused_not_ignored(
+    admin: Api, path: str, status: int, body_key: str
+) -> None:
+    project = admin.get("/api/v1/projects")["items"][0]["id"]
+    key = {"x-api-key": ADMIN_KEY, "cc-key": ADMIN_KEY, "X-API-Key": ADMIN_KEY}
+    response = admin.client.get(path, headers={**admin.headers, **key, "X-Project-ID": project})
+    assert response.status_code == status, response.text
+    assert "unknown parameter" in str(response.json()[body_key])

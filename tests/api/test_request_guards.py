@@ -44,3 +44,31 @@ def test_a_forged_cursor_with_an_impossible_position_is_refused(admin: Api) -> N
     cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
     problem = admin.get(f"/api/v1/runs?cursor={cursor}", expect=422)
     assert problem["errors"][0]["loc"] == ["query", "cursor"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "body_key"),
+    [
+        ("/compat/polos/api/v1/workflows/runs?workflow_id=a%00b", 400, "error"),
+        ("/compat/b3os/v1/workflows/x/runs?status=a%00", 400, "message"),
+        ("/compat/skyvern/v1/agents/runs?search_key=a%00", 422, "detail"),
+        ("/compat/cloudcruise/runs?status=a%00", 400, "message"),
+        ("/compat/noxus/v1/runs?x=%00", 422, "detail"),
+    ],
+)
+def test_refusals_under_a_dialect_come_in_its_envelope(
+    admin: Api, path: str, status: int, body_key: str
+) -> None:
+    response = admin.client.get(path, headers=admin.headers)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert body_key in response.json()
+
+
+def test_a_body_over_the_limit_under_a_dialect_is_a_413_in_its_envelope(admin: Api) -> None:
+    huge = json.dumps({"payload": {"blob": "y" * (17 * 1024 * 1024)}})
+    response = admin.client.post(
+        "/compat/polos/api/v1/workflows/x/run", content=huge, headers=admin.headers
+    )
+    assert response.status_code == 413
+    assert response.json()["error_type"] == "PAYLOAD_TOO_LARGE"

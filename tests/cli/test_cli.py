@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -16,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from runyard.cli.main import app
+from tests import serving
 
 RUNNER = CliRunner(env={"COLUMNS": "300"})
 BIN = Path(sys.executable).parent
@@ -124,38 +122,12 @@ def test_cli_errors_are_clear(database_url: str, tmp_path: Path) -> None:
     assert "project 'nope' does not exist" in out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A real ``runyard serve`` process on a fresh SQLite file, with a bootstrap key."""
-    port, key = _free_port(), "ry_acceptance_key"
-    env = {**os.environ, "RUNYARD_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
-           "RUNYARD_BOOTSTRAP_API_KEY": key}  # fmt: skip
-    process = subprocess.Popen(
-        [str(BIN / "runyard"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "runyard serve exited"
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "runyard serve never became healthy"
-            time.sleep(0.1)
+    key = "ry_acceptance_key"
+    with serving.served(f"sqlite:///{tmp_path / 'served.db'}", key) as url:
         yield url, key
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_serve_honours_the_start_up_contract_and_the_cli_talks_to_it(

@@ -31,7 +31,7 @@ def create_app(settings: Settings, db: Database | None = None, clock: Clock = ut
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = prepare(settings, database, clock)
-        for sub in compat:
+        for sub in compat.values():
             sub.state.services = app.state.services
         yield
         if db is None:
@@ -44,8 +44,9 @@ def create_app(settings: Settings, db: Database | None = None, clock: Clock = ut
         lifespan=lifespan,
     )
     problems.install(app)
-    app.add_middleware(RequestGuards, max_bytes=settings.max_body_bytes)
     for module in (health, projects, workflows, runs):
         app.include_router(module.router)
     compat = dialects.mount(app)
+    refusals = {prefix: sub.state.refusal for prefix, sub in compat.items()}
+    app.add_middleware(RequestGuards, max_bytes=settings.max_body_bytes, refusals=refusals)
     return app

@@ -8,10 +8,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from runyard.core.errors import FieldError
+
+# How a mounted vendor dialect answers a refusal: (is it invalid input, HTTP status for
+# other refusals, detail, code, field errors) -> the vendor's response.
+Refusal = Callable[[bool, int, str, str, list[FieldError]], Response]
 
 ESCAPED_NUL = b"\\u0000"
 
@@ -29,6 +37,9 @@ class _Refused(Exception):
         if loc:
             self.body["errors"] = [{"loc": loc, "msg": detail, "type": code}]
         self.status = status
+        self.detail = detail
+        self.code = code
+        self.fields = [FieldError(tuple(loc), detail, code)] if loc else []
 
 
 def _nul(where: str) -> _Refused:
@@ -42,9 +53,15 @@ def _nul(where: str) -> _Refused:
 
 
 class RequestGuards:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """``refusals`` maps a path prefix (a mounted vendor dialect) to how it words a refusal;
+    elsewhere refusals are RFC 9457 problems."""
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, refusals: Mapping[str, Refusal] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.refusals = dict(refusals or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,12 +70,12 @@ class RequestGuards:
         try:
             self._check_head(scope)
         except _Refused as refused:
-            await self._refuse(send, refused)
+            await self._refuse(scope, receive, send, refused)
             return
         try:
             body = await self._read_body(receive)
         except _Refused as refused:
-            await self._refuse(send, refused)
+            await self._refuse(scope, receive, send, refused)
             return
         replayed = False
 
@@ -109,7 +126,15 @@ class RequestGuards:
             [],
         )
 
-    async def _refuse(self, send: Send, refused: _Refused) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, refused: _Refused) -> None:
+        path = scope.get("path", "")
+        for prefix, refusal in self.refusals.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                invalid = refused.status == 422
+                response = refusal(invalid, refused.status, refused.detail, refused.code,
+                                   refused.fields)  # fmt: skip
+                await response(scope, receive, send)
+                return
         await send(
             {
                 "type": "http.response.start",

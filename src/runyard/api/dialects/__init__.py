@@ -23,11 +23,11 @@ DIALECTS: dict[str, Callable[[], FastAPI]] = {
 }
 
 
-def mount(app: FastAPI) -> list[FastAPI]:
-    """Mount every dialect on ``app``; returns them (their state needs the services)."""
-    mounted = []
+def mount(app: FastAPI) -> dict[str, FastAPI]:
+    """Mount every dialect on ``app``; returns them by path prefix."""
+    mounted = {}
     for vendor, build in DIALECTS.items():
-        sub = build()
-        app.mount(f"{PREFIX}/{vendor}", sub, name=vendor)
-        mounted.append(sub)
+        prefix = f"{PREFIX}/{vendor}"
+        mounted[prefix] = build()
+        app.mount(prefix, mounted[prefix], name=vendor)
     return mounted

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -84,6 +86,25 @@ def detail_envelope(status: int, detail: str, _code: str, errors: list[FieldErro
     return JSONResponse(body, status_code=status)
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def reject_unknown_parameters(request: Request) -> None:
+    """A misspelt parameter is an error in the vendor's envelope, not a broader query."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route.dependant)  # a walk of a few nodes: cheaper than a cache
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        accepted = ", ".join(sorted(known)) or "none"
+        raise InvalidInput.field(("query", unknown[0]), f"unknown parameter; accepted: {accepted}")
+
+
 def compat_app(
     vendor: str, router: APIRouter, envelope: Envelope, statuses: ErrorStatuses
 ) -> FastAPI:
@@ -91,6 +112,7 @@ def compat_app(
     app = FastAPI(
         title=f"runyard — {vendor}-compatible API",
         summary=f"{vendor}'s list-runs API and run calls, served by runyard's query engine.",
+        dependencies=[Depends(reject_unknown_parameters)],
     )
     app.include_router(router)
 
@@ -115,6 +137,13 @@ def compat_app(
         log.exception("unhandled error in the %s dialect", vendor, exc_info=exc)
         return envelope(500, "an unexpected error occurred; it has been logged", "internal", [])
 
+    def refusal(
+        invalid: bool, status: int, detail: str, code: str, errors: list[FieldError]
+    ) -> Response:
+        """How the request guards' refusals (body too large, NUL) read in this dialect."""
+        return envelope(statuses.invalid if invalid else status, detail, code, errors)
+
+    app.state.refusal = refusal
     app.add_exception_handler(RunyardError, runyard_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)
