@@ -205,3 +205,17 @@ def test_docs_openapi_and_health(admin: Api) -> None:
     assert "/api/v1/runs" in schema["paths"]
     assert "text/html" in admin.client.get("/docs").headers["content-type"]
     assert admin.client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_json_documents_that_are_bare_numbers_round_trip(admin: Api) -> None:
+    # SQLite gives JSON columns numeric affinity: "2" is stored as the integer 2.
+    make_workflow(admin, parameters=[{"key": "n", "type": "integer", "default": 2}])
+    runs = [{"id": _id(n), "workflow_id": "invoice-agent", "status": "completed",
+             "created_at": T0, "result": value}
+            for n, value in ((1, 12), (2, 2.5), (3, "7"), (4, True), (5, None))]  # fmt: skip
+    admin.post("/api/v1/runs/import", {"runs": runs}, expect=200)
+    assert [admin.get(f"/api/v1/runs/{_id(n)}")["result"] for n in range(1, 6)] == [
+        12, 2.5, "7", True, None,
+    ]  # fmt: skip
+    workflow = admin.get("/api/v1/workflows/invoice-agent")
+    assert workflow["parameters"][0]["default"] == 2

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from benchmarks.server import running_server
 from typer.testing import CliRunner
 
 from runyard.cli.main import app
-from tests import serving
 
 RUNNER = CliRunner(env={"COLUMNS": "300"})
 BIN = Path(sys.executable).parent
@@ -126,7 +126,7 @@ def test_cli_errors_are_clear(database_url: str, tmp_path: Path) -> None:
 def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A real ``runyard serve`` process on a fresh SQLite file, with a bootstrap key."""
     key = "ry_acceptance_key"
-    with serving.served(f"sqlite:///{tmp_path / 'served.db'}", key) as url:
+    with running_server(f"sqlite:///{tmp_path / 'served.db'}", key, tmp_path / "log") as url:
         yield url, key
 
 

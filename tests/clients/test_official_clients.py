@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
+from benchmarks.server import running_server
 
-from tests import serving
 from tests.api.dialect_corpus import WORKFLOWS, at, base_time, newest_first, run_id, runs
 from tests.conftest import ADMIN_KEY, IN_CI
 
@@ -62,8 +62,8 @@ class Live:
 
 
 @pytest.fixture
-def live(database_url: str) -> Iterator[Live]:
-    with serving.served(database_url, ADMIN_KEY) as url:
+def live(database_url: str, tmp_path: Path) -> Iterator[Live]:
+    with running_server(database_url, ADMIN_KEY, tmp_path / "serve.log") as url:
         found = Live(url)
         yield found
         found.http.close()

@@ -32,3 +32,17 @@ def load_demo(services: Services, runs: int = DEMO_RUNS) -> int:
         batch = ImportIn.model_validate({"runs": records[start : start + 1000]})
         imported += services.runs.import_runs(admin, batch).imported
     return imported
+
+
+def start_demo_runs(services: Services) -> None:
+    """Trigger a few runs of the demo workflows, so that a new user sees them execute."""
+    from runyard.demo_workflows import STARTERS
+    from runyard.service.inputs import TriggerIn
+
+    with services.db.read() as conn:
+        project = tenancy.project_by_name(conn, "default")
+    assert project is not None
+    admin = Principal(project.id, Role.ADMIN, server_admin=True)
+    for name, data in STARTERS:
+        body = TriggerIn.model_validate({"input": data, "trigger_type": "manual"})
+        services.runs.trigger(admin, name, body)

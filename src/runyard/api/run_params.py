@@ -29,7 +29,8 @@ def reject_unknown(request: Request, allowed: set[str]) -> None:
         )
 
 
-def _time(name: str, value: str | None) -> datetime | None:
+def query_time(name: str, value: str | None) -> datetime | None:
+    """An RFC 3339 query parameter (with an offset), or a 4xx naming it."""
     if value is None:
         return None
     try:
@@ -102,8 +103,8 @@ def run_filters(
         workflow_ids=tuple(workflow_id),
         workflow_types=tuple(t.value for t in workflow_type),
         statuses=tuple(status),
-        created_after=_time("created_after", created_after),
-        created_before=_time("created_before", created_before),
+        created_after=query_time("created_after", created_after),
+        created_before=query_time("created_before", created_before),
         trigger_types=tuple(t.value for t in trigger_type),
         triggered_by=tuple(triggered_by),
         credential_ids=tuple(credential_id),

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from runyard.config import Settings
 from runyard.core.times import Clock
 from runyard.service.access import Principal, authenticate
+from runyard.service.execution import ExecutionService
 from runyard.service.projects import ProjectService
 from runyard.service.runs import RunService
 from runyard.service.workflows import WorkflowService
@@ -24,6 +25,7 @@ class Services:
     projects: ProjectService
     workflows: WorkflowService
     runs: RunService
+    execution: ExecutionService
 
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
@@ -34,6 +36,7 @@ class Services:
             projects=ProjectService(db, clock),
             workflows=WorkflowService(db, clock),
             runs=RunService(db, clock),
+            execution=ExecutionService(db, clock),
         )
 
 

@@ -108,26 +108,128 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     demo: Annotated[
-        bool, typer.Option(help="Fill an empty database with demo workflows and runs.")
+        bool,
+        typer.Option(help="Fill an empty database with demo runs, and execute demo workflows."),
     ] = False,
+    worker: Annotated[
+        bool, typer.Option(help="Execute workflows in this process (an embedded worker).")
+    ] = True,
+    workflows: Annotated[
+        list[str],
+        typer.Option("--app", help="module:app whose workflows the embedded worker executes."),
+    ] = [],  # noqa: B006 - typer copies defaults
+    concurrency: Annotated[
+        int, typer.Option(help="Runs the embedded worker executes at once.")
+    ] = 4,
 ) -> None:
-    """Run the API server (migrating the database first)."""
+    """Run the API server (migrating the database first), with an embedded worker."""
     import uvicorn
 
     from runyard.api.app import create_app, prepare
     from runyard.api.demo_data import load_demo
     from runyard.store.database import Database
+    from runyard.worker.sdk import App
 
     target: Target = ctx.obj
     settings = Settings.from_env(database_url=target.database_url)
     db = Database.connect(settings.database_url, pool_size=settings.db_pool_size)
+    services = prepare(settings, db)
+    app_workflows = App()
+    for spec in workflows:
+        for definition in _load_app(spec):
+            app_workflows.add(definition)
     if demo:
-        services = prepare(settings, db)
+        from runyard.demo_workflows import APP as DEMO_APP
+
         loaded = load_demo(services)
         if loaded:
             err.print(f"demo: loaded {loaded:,} runs into the default project")
+        for definition in DEMO_APP:
+            app_workflows.add(definition)
+    # Without --worker the process still keeps runs moving (requeues, wake-ups, time-outs).
+    embedded = _worker(db, app_workflows if worker else App(), concurrency if worker else 0)
+    embedded.start()
+    if demo and worker:
+        from runyard.api.demo_data import start_demo_runs
+
+        start_demo_runs(services)
     err.print(f"runyard serving on http://{host}:{port} (database {settings.database_url})")
-    uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info")
+    try:
+        uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info")
+    finally:
+        embedded.stop(grace_seconds=10)
+
+
+def _load_app(spec: str) -> Any:
+    """The ``App`` named by ``module:attribute`` (the current directory is importable)."""
+    import importlib
+
+    from runyard.worker.sdk import App
+
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        fail(f"{spec!r}: name an app as module:attribute, e.g. myflows:app")
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        fail(f"cannot load {spec}: {exc}")
+    if not isinstance(found, App):
+        fail(f"{spec} is a {type(found).__name__}, not a runyard.worker.App")
+    return found
+
+
+def _worker(
+    db: Any, workflows: Any, concurrency: int, project: str | None = None, lease: float = 30.0
+) -> Any:
+    from datetime import timedelta
+
+    from runyard.store import tenancy
+    from runyard.worker.runner import Worker
+
+    with db.read() as conn:
+        found = (tenancy.project_by_id(conn, project) if project and len(project) == 36
+                 else tenancy.project_by_name(conn, project or "default"))  # fmt: skip
+    if found is None:
+        fail(f"no project {project!r}")
+    if lease <= 0:
+        fail("--lease must be a positive number of seconds")
+    return Worker(db, workflows, project_id=found.id, concurrency=concurrency,
+                  lease=timedelta(seconds=lease))  # fmt: skip
+
+
+@app.command("worker")
+def worker_command(
+    ctx: typer.Context,
+    spec: Annotated[str, typer.Argument(help="module:app, the workflows to execute.")],
+    concurrency: Annotated[int, typer.Option(help="Runs executed at once.")] = 4,
+    lease: Annotated[
+        float,
+        typer.Option(
+            help="Seconds a claim lasts without a heartbeat (a vanished worker's "
+            "runs are requeued after it)."
+        ),
+    ] = 30.0,
+) -> None:
+    """Execute workflows: register the app's workflows, then claim and run their runs.
+
+    Talks to --database-url directly; any number of workers may share one database.
+    SIGTERM or Ctrl-C stops it gracefully (runs in progress get 30 s to finish, then go
+    back to the queue and resume after their last recorded step).
+    """
+    import logging
+
+    from runyard.store.database import Database
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    target: Target = ctx.obj
+    db = Database.connect(target.database_url, pool_size=concurrency + 4)
+    try:
+        db.upgrade()
+        found = _worker(db, _load_app(spec), concurrency, target.project, lease)
+        found.run_until_signalled()
+    finally:
+        db.dispose()
 
 
 @db_app.command("upgrade")

@@ -271,6 +271,12 @@ class RunService:
             principal, run_id, lambda run: transition(run, cancel_target(run.status), self.clock())
         )
 
+    def terminate(self, principal: Principal, run_id: str) -> Run:
+        """End a run at once; a worker executing it stops at its next heartbeat or step."""
+        return self._change(
+            principal, run_id, lambda run: transition(run, RunStatus.TERMINATED, self.clock())
+        )
+
     def pause(self, principal: Principal, run_id: str) -> Run:
         return self._change(
             principal, run_id, lambda run: transition(run, RunStatus.PAUSED, self.clock())

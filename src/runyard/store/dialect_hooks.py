@@ -187,6 +187,18 @@ def search_pks(dialect: Dialect, runs: Table, project_id: str, folded_term: str)
     return select(runs.c.pk).where(runs.c.project_id == project_id, match)
 
 
+def lock_skipping(dialect: Dialect, query: Select[Any]) -> Select[Any]:
+    """Lock the rows a query selects, skipping rows another transaction holds.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so any number of workers claim different runs
+    at once. SQLite: the query as it is; a write transaction already holds the whole
+    database's write lock from BEGIN (IMMEDIATE), so claims are serialised.
+    """
+    if is_sqlite(dialect):
+        return query
+    return query.with_for_update(skip_locked=True)
+
+
 def pk_among(dialect: Dialect, column: ColumnElement[int], pks: list[int]) -> ColumnElement[bool]:
     """``column IN (pks)`` for a list of up to thousands of pks.
 

@@ -33,11 +33,19 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _loads(value: Any) -> Any:
+    """JSON text to a value. SQLite gives a column declared ``JSON`` numeric affinity, so a
+    document that is a bare number (``2``, ``2.5``) comes back already as that number."""
+    if isinstance(value, int | float):
+        return value
+    return orjson.loads(value)
+
+
 def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
     url = normalize_url(database_url)
     options: dict[str, Any] = {
         "json_serializer": _dumps,
-        "json_deserializer": orjson.loads,
+        "json_deserializer": _loads,
         "pool_size": pool_size,
         "max_overflow": 2 * pool_size,
         # A connection dropped by a database restart is replaced, not handed out.

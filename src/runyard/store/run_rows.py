@@ -245,16 +245,22 @@ MUTABLE_FIELDS = (
 )
 
 
+# Set while runyard's own workers execute a run (see store/queue.py).
+EXECUTION_FIELDS = ("lease_owner", "lease_expires_at", "available_at", "waiting_for", "deadline_at")
+
+
 def save_run_state(conn: Connection, run_pk: int, expected: RunStatus, run: Run) -> bool:
     """Write ``run``'s mutable fields if the stored run still has status ``expected``.
 
     The status guard makes a concurrent change lose cleanly instead of being overwritten.
     """
     values = run_values(run)
+    changes = {name: values[name] for name in MUTABLE_FIELDS}
+    if run.status.is_terminal or run.status is RunStatus.QUEUED:
+        # An ended run holds nothing; a queued one waits for a new claim.
+        changes |= dict.fromkeys(EXECUTION_FIELDS)
     result = conn.execute(
-        update(runs)
-        .where(runs.c.pk == run_pk, runs.c.status == expected.value)
-        .values({name: values[name] for name in MUTABLE_FIELDS})
+        update(runs).where(runs.c.pk == run_pk, runs.c.status == expected.value).values(changes)
     )
     return result.rowcount == 1
 

@@ -35,6 +35,12 @@ metadata = MetaData(
 
 Uuid = String(36)
 
+
+def _live(name: str, where: str, *columns: str) -> Index:
+    """A partial index: only rows matching ``where`` (on both databases)."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+
+
 projects = Table(
     "projects",
     metadata,
@@ -157,6 +163,14 @@ runs = Table(
     Column("duration_us", BigId),
     # Case-folded text that ``search`` matches (see core/search_text.py), trigram-indexed.
     Column("search_text", Text, nullable=False),
+    # Execution (set only while a run is live): the worker holding it and until when;
+    # when a queued run may be claimed (retry back-off) or a waiting one wakes (sleep);
+    # the event a waiting run waits for; when it times out.
+    Column("lease_owner", String(64)),
+    Column("lease_expires_at", UtcTimestamp),
+    Column("available_at", UtcTimestamp),
+    Column("waiting_for", String(200)),
+    Column("deadline_at", UtcTimestamp),
     # Each filter has an index that also yields the default order, so a page is read
     # in order and stops after ``limit`` rows.
     Index("ix_runs_created", "project_id", "created_at", "id"),
@@ -171,6 +185,14 @@ runs = Table(
     Index("ix_runs_started", "project_id", "started_at", "id"),
     Index("ix_runs_finished", "project_id", "finished_at", "id"),
     Index("ix_runs_duration", "project_id", "duration_us", "id"),
+    # Workers claim a project's queued runs of their workflows, oldest first.
+    _live("ix_runs_queue", "status = 'queued'", "project_id", "workflow_id", "queued_at"),
+    # Housekeeping over live runs only (expired leases, wake-ups, time-outs, events): tiny
+    # partial indexes that span projects, serving the server's own upkeep, never a query.
+    _live("ix_runs_lease", "lease_expires_at IS NOT NULL", "lease_expires_at"),
+    _live("ix_runs_available", "available_at IS NOT NULL", "available_at"),
+    _live("ix_runs_deadline", "deadline_at IS NOT NULL", "deadline_at"),
+    _live("ix_runs_waiting_for", "waiting_for IS NOT NULL", "project_id", "waiting_for"),
     Index(
         "uq_runs_idempotency",
         "project_id",

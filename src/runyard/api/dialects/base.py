@@ -24,6 +24,7 @@ from starlette.responses import Response
 
 from runyard.api.problems import validation_errors
 from runyard.api.render import JSONResponse
+from runyard.api.run_params import query_time as timestamp
 from runyard.api.services import Services, bearer_or_key
 from runyard.core.errors import (
     Conflict,
@@ -35,11 +36,10 @@ from runyard.core.errors import (
     Unauthenticated,
 )
 from runyard.core.statuses import RunStatus
-from runyard.core.times import parse_timestamp
 from runyard.service.access import Principal
 from runyard.service.access import authenticate as authenticate_key
 
-__all__ = ["Unauthenticated"]  # dialects raise it through this module
+__all__ = ["Unauthenticated", "timestamp"]  # dialects use these through this module
 
 log = logging.getLogger("runyard.api")
 
@@ -164,16 +164,6 @@ def bearer(authorization: str | None) -> str | None:
 def authenticate(request: Request, secret: str | None, project: str | None = None) -> Principal:
     """The caller behind a key (``project`` picks one, as ``X-Project-ID`` does natively)."""
     return authenticate_key(services(request).db, secret, project)
-
-
-def timestamp(name: str, value: str | None) -> datetime | None:
-    """An RFC 3339 query parameter (with an offset), or a 4xx naming it."""
-    if value is None:
-        return None
-    try:
-        return parse_timestamp(value)
-    except ValueError as exc:
-        raise InvalidInput.field(("query", name), str(exc)) from None
 
 
 def inclusive_end(value: datetime | None) -> datetime | None:

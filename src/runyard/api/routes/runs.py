@@ -171,6 +171,7 @@ def _action(name: str) -> Any:
 
 for _name, _summary in (
     ("cancel", "Cancel a run (at once, or via canceling while it executes)"),
+    ("terminate", "End a run at once, executing or not"),
     ("pause", "Pause a run"),
     ("resume", "Resume a paused run"),
     ("retry", "Retry a finished run as a new run"),

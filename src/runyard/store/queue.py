@@ -1,0 +1,169 @@
+"""The run queue: claiming runs with a lease, renewing it, and finding live runs that are due.
+
+Status changes themselves are computed by the service through the transition table; this
+module finds and locks the rows and writes the execution columns beside the status
+(``lease_owner``, ``lease_expires_at``, ``available_at``, ``waiting_for``, ``deadline_at``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, or_, select, update
+
+from runyard.core.models import Run
+from runyard.core.statuses import RunStatus
+from runyard.store import dialect_hooks as hooks
+from runyard.store.run_rows import MUTABLE_FIELDS, run_from_row, run_values
+from runyard.store.schema import runs
+
+S = RunStatus
+LEASED = (S.RUNNING.value, S.CANCELING.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """The execution columns of a run, as a status change leaves them."""
+
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    available_at: datetime | None = None
+    waiting_for: str | None = None
+    deadline_at: datetime | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "lease_owner": self.lease_owner,
+            "lease_expires_at": self.lease_expires_at,
+            "available_at": self.available_at,
+            "waiting_for": self.waiting_for,
+            "deadline_at": self.deadline_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """A locked live run: its pk, its record, and its execution columns."""
+
+    pk: int
+    run: Run
+    execution: Execution
+
+
+def _live(m: Any) -> Live:
+    execution = Execution(
+        lease_owner=m["lease_owner"],
+        lease_expires_at=m["lease_expires_at"],
+        available_at=m["available_at"],
+        waiting_for=m["waiting_for"],
+        deadline_at=m["deadline_at"],
+    )
+    return Live(m["pk"], run_from_row(m), execution)
+
+
+def _locked(
+    conn: Connection, where: list[ColumnElement[bool]], order: Any, limit: int, lock: bool = True
+) -> list[Live]:
+    query = select(runs).where(*where).order_by(*order).limit(limit)
+    rows = conn.execute(hooks.lock_skipping(conn.dialect, query) if lock else query)
+    return [_live(r._mapping) for r in rows]
+
+
+def claimable(
+    conn: Connection,
+    project_id: str,
+    workflow_ids: Sequence[str],
+    now: datetime,
+    limit: int,
+    *,
+    lock: bool = True,
+) -> list[Live]:
+    """Up to ``limit`` queued runs of these workflows that may start now, oldest first,
+    locked (rows another worker is claiming are skipped)."""
+    c = runs.c
+    where = [
+        c.project_id == project_id,
+        c.status == S.QUEUED.value,
+        c.workflow_id.in_(workflow_ids),
+        or_(c.available_at.is_(None), c.available_at <= now),
+    ]
+    return _locked(conn, where, (c.queued_at, c.pk), limit, lock)
+
+
+def save(conn: Connection, live: Live, run: Run, execution: Execution) -> bool:
+    """Write ``run``'s state and execution columns if its status is still ``live``'s."""
+    values = run_values(run)
+    result = conn.execute(
+        update(runs)
+        .where(runs.c.pk == live.pk, runs.c.status == live.run.status.value)
+        .values({**{name: values[name] for name in MUTABLE_FIELDS}, **execution.values()})
+    )
+    return result.rowcount == 1
+
+
+def held(conn: Connection, owner: str, run_ids: Sequence[str]) -> list[Live]:
+    """The runs among ``run_ids`` whose lease ``owner`` still holds, locked."""
+    if not run_ids:
+        return []
+    c = runs.c
+    query = select(runs).where(c.id.in_(run_ids), c.lease_owner == owner).with_for_update()
+    return [_live(r._mapping) for r in conn.execute(query)]
+
+
+def renew(conn: Connection, owner: str, run_ids: Sequence[str], until: datetime) -> dict[str, str]:
+    """Extend ``owner``'s leases; returns each still-held run's status (to see cancels)."""
+    if not run_ids:
+        return {}
+    c = runs.c
+    conn.execute(
+        update(runs)
+        .where(c.id.in_(run_ids), c.lease_owner == owner, c.status.in_(LEASED))
+        .values(lease_expires_at=until)
+    )
+    rows = conn.execute(select(c.id, c.status).where(c.id.in_(run_ids), c.lease_owner == owner))
+    return dict(rows.all())
+
+
+def expired_leases(conn: Connection, now: datetime, limit: int = 100) -> list[Live]:
+    """Running (or canceling) runs whose worker stopped renewing its lease."""
+    c = runs.c
+    where = [c.lease_expires_at < now, c.status.in_(LEASED)]
+    return _locked(conn, where, (c.lease_expires_at,), limit)
+
+
+def due_wakeups(conn: Connection, now: datetime, limit: int = 100) -> list[Live]:
+    """Waiting runs whose durable sleep is over."""
+    c = runs.c
+    where = [c.available_at <= now, c.status == S.WAITING.value]
+    return _locked(conn, where, (c.available_at,), limit)
+
+
+def past_deadline(conn: Connection, now: datetime, limit: int = 100) -> list[Live]:
+    """Live runs past their workflow's time-out."""
+    c = runs.c
+    live = [s.value for s in RunStatus if not s.is_terminal]
+    return _locked(conn, [c.deadline_at <= now, c.status.in_(live)], (c.deadline_at,), limit)
+
+
+def parked_canceling(conn: Connection, limit: int = 100) -> list[Live]:
+    """Runs canceled while parked (sleeping or waiting for an event): no worker will see
+    the cancel, so upkeep finishes it."""
+    c = runs.c
+    parked = or_(c.available_at.is_not(None), c.waiting_for.is_not(None))
+    where = [c.status == S.CANCELING.value, c.lease_owner.is_(None), parked]
+    return _locked(conn, where, (c.pk,), limit)
+
+
+def waiting_for(conn: Connection, project_id: str, key: str, limit: int = 1000) -> list[Live]:
+    """The project's runs waiting for event ``key``."""
+    c = runs.c
+    where = [c.project_id == project_id, c.waiting_for == key, c.status == S.WAITING.value]
+    return _locked(conn, where, (c.pk,), limit)
+
+
+def locked(conn: Connection, pk: int) -> Live | None:
+    row = conn.execute(select(runs).where(runs.c.pk == pk).with_for_update()).first()
+    return _live(row._mapping) if row else None

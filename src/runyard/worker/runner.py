@@ -1,0 +1,237 @@
+"""The worker: registers an ``App``'s workflows, then claims and executes their runs.
+
+Threads: ``concurrency`` executors (each claims one run at a time), a heartbeat that
+renews the leases of the runs being executed and learns of cancels, pauses and
+terminations, and (optionally) housekeeping that requeues runs of vanished workers,
+wakes sleepers and times runs out. Any number of workers, in any number of processes on
+any number of machines, can share one database.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import orjson
+
+from runyard.core.models import Role, Run
+from runyard.core.retry import RetryPolicy
+from runyard.core.times import Clock, utcnow
+from runyard.service.access import Principal
+from runyard.service.execution import Claim, ExecutionService, LeaseLost
+from runyard.service.inputs import TriggerIn, WorkflowIn
+from runyard.service.runs import RunService
+from runyard.service.workflows import WorkflowService
+from runyard.store.database import Database
+from runyard.worker.context import Canceled, Context, Control, Stopped, Suspended, describe
+from runyard.worker.sdk import App, WorkflowDef, WorkflowError
+
+log = logging.getLogger("runyard.worker")
+
+
+def owner_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        app: App,
+        *,
+        project_id: str,
+        concurrency: int = 4,
+        lease: timedelta = timedelta(seconds=30),
+        poll_seconds: float = 0.1,
+        housekeeping: bool = True,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.app = app
+        self.concurrency = concurrency
+        self.lease = lease
+        self.poll_seconds = poll_seconds
+        self.housekeeping = housekeeping
+        self.clock = clock
+        self.owner = owner_name()
+        self.principal = Principal(project_id, Role.ADMIN)
+        self.execution = ExecutionService(db, clock)
+        self.runs = RunService(db, clock)
+        self.workflows = WorkflowService(db, clock)
+        self.by_id: dict[str, WorkflowDef] = {}
+        self.active: dict[str, Control] = {}
+        self._active_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def register(self) -> None:
+        """Create each workflow, or a new version of it where its code's shape changed."""
+        for definition in self.app:
+            body = WorkflowIn.model_validate(definition.registration())
+            workflow, _ = self.workflows.create_or_version(self.principal, body)
+            self.by_id[workflow.id] = definition
+
+    def start(self) -> None:
+        self.register()
+        loops = [self._execute_loop] * self.concurrency + [self._heartbeat_loop]
+        if self.housekeeping:
+            loops.append(self._housekeeping_loop)
+        for index, loop in enumerate(loops):
+            thread = threading.Thread(target=loop, name=f"runyard-worker-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        names = ", ".join(d.name for d in self.app)
+        log.info("worker %s executing %s (concurrency %d)", self.owner, names, self.concurrency)
+
+    def stop(self, grace_seconds: float = 30.0) -> None:
+        """Stop claiming; let runs in progress finish for ``grace_seconds``, then hand the
+        rest back to the queue (they resume after their last recorded step)."""
+        self._stopping.set()
+        deadline = self.clock() + timedelta(seconds=grace_seconds)
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, (deadline - self.clock()).total_seconds()))
+        with self._active_lock:
+            unfinished = list(self.active)
+        for run_id in unfinished:
+            self.execution.requeue(self.owner, run_id)
+
+    def run_until_signalled(self) -> None:
+        """Start, and stop gracefully on SIGTERM or SIGINT (Ctrl-C)."""
+        done = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: done.set())
+        self.start()
+        done.wait()
+        log.info("worker %s stopping", self.owner)
+        self.stop()
+
+    # -- loops ---------------------------------------------------------------------------
+
+    def _execute_loop(self) -> None:
+        if not self.by_id:
+            return  # nothing to execute: heartbeat and housekeeping still run
+        timeouts = {
+            wid: timedelta(seconds=d.timeout_seconds)
+            for wid, d in self.by_id.items()
+            if d.timeout_seconds
+        }
+        while not self._stopping.is_set():
+            try:
+                claims = self.execution.claim(
+                    self.principal.project_id, list(self.by_id), self.owner,
+                    lease=self.lease, timeouts=timeouts,
+                )  # fmt: skip
+            except Exception:
+                log.exception("claiming runs failed; retrying")
+                claims = []
+            if not claims:
+                self._stopping.wait(self.poll_seconds)
+                continue
+            for claim in claims:
+                self._execute(claim)
+
+    def _heartbeat_loop(self) -> None:
+        interval = self.lease.total_seconds() / 3
+        while not self._stopping.wait(interval):
+            self.beat()
+        self.beat()  # one last renewal while the grace period runs
+
+    def beat(self) -> None:
+        """Renew the leases of the runs being executed; tell each what its status is."""
+        with self._active_lock:
+            active = dict(self.active)
+        if not active:
+            return
+        try:
+            statuses = self.execution.renew(self.owner, list(active), self.lease)
+        except Exception:
+            log.exception("renewing leases failed; retrying")
+            return
+        for run_id, control in active.items():
+            control.update(statuses.get(run_id))
+
+    def _housekeeping_loop(self) -> None:
+        while not self._stopping.wait(1.0):
+            try:
+                self.execution.housekeeping()
+            except Exception:
+                log.exception("housekeeping failed; retrying")
+
+    # -- one run -------------------------------------------------------------------------
+
+    def _execute(self, claim: Claim) -> None:
+        run = claim.run
+        definition = self.by_id[run.workflow_id]
+        control = Control()
+        with self._active_lock:
+            self.active[run.id] = control
+        ctx = Context(
+            run, claim.steps, owner=self.owner, execution=self.execution, control=control,
+            clock=self.clock, get_run=lambda rid: self.runs.get(self.principal, rid),
+            start_child=lambda name, data, key: self._start_child(run, name, data, key),
+        )  # fmt: skip
+        try:
+            result = definition.fn(ctx, **self._arguments(definition, run))
+            self.execution.complete(self.owner, run.id, _jsonable(result))
+        except Suspended:
+            pass
+        except Canceled:
+            self.execution.canceled(self.owner, run.id)
+        except Stopped:
+            self.execution.release(self.owner, run.id)
+        except LeaseLost as exc:
+            log.warning("%s", exc.detail)
+        except WorkflowError as exc:
+            self._fail(ctx, definition, exc.error_code, exc.message, retryable=exc.retryable)
+        except Exception as exc:
+            self._fail(ctx, definition, "UNHANDLED_EXCEPTION", describe(exc), retryable=True)
+        finally:
+            with self._active_lock:
+                self.active.pop(run.id, None)
+
+    def _fail(
+        self, ctx: Context, definition: WorkflowDef, code: str, message: str, *, retryable: bool
+    ) -> None:
+        policy = RetryPolicy(definition.retries, definition.backoff_seconds)
+        try:
+            if not ctx.failed_in_step:
+                ctx.record_failure(code, message)
+            self.execution.fail(self.owner, ctx.run_id, message, policy, retryable=retryable)
+        except LeaseLost as exc:
+            log.warning("%s", exc.detail)
+
+    def _arguments(self, definition: WorkflowDef, run: Run) -> dict[str, Any]:
+        parameters = list(inspect.signature(definition.fn).parameters.values())[1:]
+        if any(p.kind is p.VAR_KEYWORD for p in parameters):
+            return dict(run.input)
+        names = {p.name for p in parameters}
+        missing = [p.name for p in parameters
+                   if p.default is p.empty and p.name not in run.input
+                   and p.kind is not p.VAR_POSITIONAL]  # fmt: skip
+        if missing:
+            raise WorkflowError(
+                f"input lacks {', '.join(missing)}", "INVALID_INPUT", retryable=False
+            )
+        return {k: v for k, v in run.input.items() if k in names}
+
+    def _start_child(self, parent: Run, workflow: str, data: dict[str, Any], key: str) -> Run:
+        body = TriggerIn.model_validate({"input": data, "parent_run_id": parent.id})
+        return self.execution.start_child(
+            self.owner, parent.id, lambda: self.runs.trigger(self.principal, workflow, body, key)[0]
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except TypeError as exc:
+        raise WorkflowError(f"the workflow's result is not JSON: {exc}", "INVALID_RESULT",
+                            retryable=False) from None  # fmt: skip

@@ -1,0 +1,251 @@
+"""Workflows executed by an in-process worker, on both databases: steps, outcomes, waits,
+children, control and recovery."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from runyard.core.models import Role, Run, Step
+from runyard.core.query import RunQuery
+from runyard.core.statuses import RunStatus
+from runyard.core.times import utcnow
+from runyard.service.access import Principal
+from runyard.service.execution import ExecutionService
+from runyard.service.inputs import TriggerIn
+from runyard.service.projects import ProjectService
+from runyard.service.runs import RunService
+from runyard.store.database import Database
+from runyard.worker import App, Context, WorkflowError, workflow
+from runyard.worker.runner import Worker
+
+S = RunStatus
+CALLS: dict[str, int] = {}
+RELEASE = threading.Event()
+
+
+def count(name: str) -> str:
+    CALLS[name] = CALLS.get(name, 0) + 1
+    return name
+
+
+@workflow(title="Three steps")
+def three_steps(ctx: Context, customer_id: str, n: int = 2) -> dict[str, Any]:
+    a = ctx.step("fetch", count, f"fetch-{customer_id}")
+    b = ctx.step("double", lambda: n * 2)
+    ctx.progress(50)
+    c = ctx.step("store", count, f"store-{customer_id}")
+    return {"a": a, "b": b, "c": c}
+
+
+@workflow(retries=2, backoff=0.05)
+def flaky(ctx: Context, fail_times: int) -> str:
+    ctx.step("prepare", count, f"prepare-{ctx.run_id}")
+    if ctx.attempt <= fail_times:
+        ctx.step("login", _refuse)
+    return f"ok on attempt {ctx.attempt}"
+
+
+def _refuse() -> None:
+    raise WorkflowError("password refused", "LOGIN_FAILED")
+
+
+@workflow()
+def doomed(ctx: Context) -> None:
+    raise WorkflowError("no such customer", "UNKNOWN_CUSTOMER", retryable=False)
+
+
+@workflow()
+def sleeper(ctx: Context) -> str:
+    ctx.step("before", count, f"before-{ctx.run_id}")
+    ctx.sleep(0.3)
+    return "rested"
+
+
+@workflow()
+def approval(ctx: Context, order: str) -> Any:
+    decision = ctx.wait_for_event(f"approve:{order}")
+    return {"decision": decision}
+
+
+@workflow()
+def parent(ctx: Context) -> Any:
+    first = ctx.child("three-steps", {"customer_id": "kid"})
+    return {"child": first}
+
+
+@workflow()
+def blocking(ctx: Context) -> str:
+    ctx.step("wait", RELEASE.wait, 10)
+    ctx.step("after", count, f"after-{ctx.run_id}")
+    return "done"
+
+
+@workflow(timeout=0.5)
+def slow(ctx: Context) -> str:
+    ctx.step("nap", time.sleep, 2)
+    ctx.step("late", count, "late")
+    return "too late"
+
+
+APP = App(three_steps, flaky, doomed, sleeper, approval, parent, blocking, slow)
+
+
+@pytest.fixture
+def world(db: Database) -> Iterator[tuple[Principal, RunService, ExecutionService, Worker]]:
+    CALLS.clear()
+    RELEASE.clear()
+    project = ProjectService(db, utcnow).bootstrap(None)
+    admin = Principal(project.id, Role.ADMIN)
+    worker = Worker(db, APP, project_id=project.id, concurrency=3,
+                    lease=timedelta(seconds=2), poll_seconds=0.02)  # fmt: skip
+    worker.start()
+    yield admin, RunService(db, utcnow), ExecutionService(db, utcnow), worker
+    RELEASE.set()
+    worker.stop(grace_seconds=5)
+
+
+def _trigger(runs: RunService, admin: Principal, name: str, **data: Any) -> Run:
+    return runs.trigger(admin, name, TriggerIn(input=data))[0]
+
+
+def _until(
+    runs: RunService, admin: Principal, run_id: str, done: Callable[[Run], bool], within: float = 15
+) -> Run:
+    deadline = time.monotonic() + within
+    while True:
+        run = runs.get(admin, run_id)
+        if done(run):
+            return run
+        assert time.monotonic() < deadline, f"run is {run.status}, steps {run.steps}"
+        time.sleep(0.02)
+
+
+def _ended(run: Run) -> bool:
+    return run.status.is_terminal
+
+
+def _steps(run: Run) -> list[tuple[str, str]]:
+    return [(s.name, s.status.value) for s in run.steps or ()]
+
+
+def test_steps_are_recorded_and_the_result_kept(world: Any) -> None:
+    admin, runs, _, _ = world
+    run = _trigger(runs, admin, "three-steps", customer_id="C1", n=4)
+    done = _until(runs, admin, run.id, _ended)
+    assert done.status is S.COMPLETED
+    assert done.result == {"a": "fetch-C1", "b": 8, "c": "store-C1"}
+    assert _steps(done) == [("fetch", "completed"), ("double", "completed"),
+                            ("store", "completed")]  # fmt: skip
+    assert (done.progress, done.attempt) == (100, 1)
+    assert done.started_at is not None
+    assert done.finished_at is not None
+
+
+def test_retries_back_off_and_errors_are_findable_by_code(world: Any) -> None:
+    admin, runs, _, _ = world
+    recovered = _trigger(runs, admin, "flaky", fail_times=1)
+    exhausted = _trigger(runs, admin, "flaky", fail_times=5)
+    ok = _until(runs, admin, recovered.id, _ended)
+    assert (ok.status, ok.attempt, ok.result) == (S.COMPLETED, 2, "ok on attempt 2")
+    assert CALLS[f"prepare-{recovered.id}"] == 1  # recorded on attempt 1, replayed on 2
+    failed = _until(runs, admin, exhausted.id, _ended)
+    assert (failed.status, failed.attempt, failed.error) == (S.FAILED, 3, "password refused")
+    # Both met the error (the recovered run on its first attempt): history is kept.
+    found = runs.page(RunQuery(admin.project_id, error_codes=("LOGIN_FAILED",))).runs
+    assert {r.id for r in found} == {recovered.id, exhausted.id}
+    assert ("login", "failed") in _steps(ok)
+
+
+def test_a_non_retryable_error_outside_a_step_is_recorded_with_its_code(world: Any) -> None:
+    admin, runs, _, _ = world
+    run = _until(runs, admin, _trigger(runs, admin, "doomed").id, _ended)
+    assert (run.status, run.attempt) == (S.FAILED, 1)
+    assert run.steps
+    assert run.steps[-1].errors[0].error_code == "UNKNOWN_CUSTOMER"
+    missing = _until(runs, admin, _trigger(runs, admin, "three-steps").id, _ended)
+    assert missing.steps
+    assert missing.steps[-1].errors[0].error_code == "INVALID_INPUT"
+
+
+def test_a_durable_sleep_parks_the_run_and_resumes_it(world: Any) -> None:
+    admin, runs, _, _ = world
+    run = _trigger(runs, admin, "sleeper")
+    parked = _until(runs, admin, run.id, lambda r: r.status is S.WAITING)
+    assert _steps(parked)[-1] == ("sleep", "waiting")
+    done = _until(runs, admin, run.id, _ended)
+    assert (done.status, done.result) == (S.COMPLETED, "rested")
+    assert CALLS[f"before-{run.id}"] == 1
+
+
+def test_waiting_for_an_event(world: Any) -> None:
+    admin, runs, execution, _ = world
+    run = _trigger(runs, admin, "approval", order="A-1")
+    _until(runs, admin, run.id, lambda r: r.status is S.WAITING)
+    assert execution.publish(admin, "approve:B-2", "no") == 0
+    assert execution.publish(admin, "approve:A-1", {"by": "anna"}) == 1
+    done = _until(runs, admin, run.id, _ended)
+    assert done.result == {"decision": {"by": "anna"}}
+
+
+def test_a_child_workflow_runs_under_its_parent(world: Any) -> None:
+    admin, runs, _, _ = world
+    run = _trigger(runs, admin, "parent")
+    done = _until(runs, admin, run.id, _ended)
+    assert done.status is S.COMPLETED
+    assert done.result == {"child": {"a": "fetch-kid", "b": 4, "c": "store-kid"}}
+    children = runs.page(RunQuery(admin.project_id, parent_run_id=run.id)).runs
+    assert len(children) == 1
+    assert children[0].root_run_id == run.id
+
+
+def test_cancel_takes_effect_at_the_next_step_boundary(world: Any) -> None:
+    admin, runs, _, _ = world
+    run = _trigger(runs, admin, "blocking")
+    _until(runs, admin, run.id, lambda r: _steps(r)[:1] == [("wait", "running")])
+    assert runs.cancel(admin, run.id).status is S.CANCELING
+    time.sleep(1.0)  # a heartbeat (every lease/3) tells the worker
+    RELEASE.set()
+    done = _until(runs, admin, run.id, _ended)
+    assert done.status is S.CANCELED
+    assert f"after-{run.id}" not in CALLS
+
+
+def test_a_timeout_ends_the_run_as_timed_out(world: Any) -> None:
+    admin, runs, _, _ = world
+    run = _until(runs, admin, _trigger(runs, admin, "slow").id, _ended)
+    assert run.status is S.TIMED_OUT
+    time.sleep(2)
+    assert "late" not in CALLS
+
+
+def test_a_run_whose_worker_vanished_resumes_after_its_last_recorded_step(
+    db: Database, world: Any
+) -> None:
+    admin, runs, execution, worker = world
+    worker.stop(grace_seconds=1)  # take the live worker away; a "ghost" claims instead
+    run = _trigger(runs, admin, "three-steps", customer_id="G")
+    claims = execution.claim(admin.project_id, [run.workflow_id], "ghost",
+                             lease=timedelta(milliseconds=200))  # fmt: skip
+    assert [c.run.id for c in claims] == [run.id]
+    first = Step(1, "fetch", S.COMPLETED, output="fetch-G(recorded)")
+    execution.record_step("ghost", run.id, first)
+    time.sleep(0.3)  # the ghost never renews: its lease expires
+    assert execution.housekeeping().requeued == 1
+    successor = Worker(db, APP, project_id=admin.project_id, concurrency=1,
+                       lease=timedelta(seconds=2), poll_seconds=0.02)  # fmt: skip
+    successor.start()
+    try:
+        done = _until(runs, admin, run.id, _ended)
+    finally:
+        successor.stop(grace_seconds=2)
+    assert (done.status, done.attempt) == (S.COMPLETED, 2)
+    assert done.result == {"a": "fetch-G(recorded)", "b": 4, "c": "store-G"}
+    assert "fetch-G" not in CALLS  # the recorded step did not run again
+    with pytest.raises(Exception, match="no longer held"):
+        execution.record_step("ghost", run.id, first)
