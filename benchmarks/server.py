@@ -23,14 +23,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, api_key: str, log: Path) -> Iterator[str]:
+def running_server(database_url: str, api_key: str, log: Path, *args: str) -> Iterator[str]:
     """``runyard serve`` on ``database_url`` with ``api_key`` as its bootstrap key, its output
     in ``log`` (benchmarks and the tests that need a real server share this)."""
     port = free_port()
     env = {**os.environ, "RUNYARD_DATABASE_URL": database_url, "RUNYARD_BOOTSTRAP_API_KEY": api_key}
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(BIN / "runyard"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(BIN / "runyard"), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

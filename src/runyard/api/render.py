@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from runyard.core.models import ApiKey, Project, Run, Step, Workflow
+from runyard.core.models import ApiKey, Project, Run, Schedule, Step, Workflow
 from runyard.core.times import to_rfc3339
 
 
@@ -110,4 +110,19 @@ def api_key(k: ApiKey) -> dict[str, Any]:
         "server_admin": k.server_admin,
         "prefix": k.prefix,
         "created_at": to_rfc3339(k.created_at),
+    }
+
+
+def schedule(s: Schedule) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "project_id": s.project_id,
+        "workflow_id": s.workflow_id,
+        "cron": s.cron,
+        "timezone": s.timezone,
+        "input": s.input,
+        "enabled": s.enabled,
+        "next_fire_at": to_rfc3339(s.next_fire_at),
+        "last_fired_at": to_rfc3339(s.last_fired_at),
+        "created_at": to_rfc3339(s.created_at),
     }

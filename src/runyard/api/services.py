@@ -13,6 +13,7 @@ from runyard.service.access import Principal, authenticate
 from runyard.service.execution import ExecutionService
 from runyard.service.projects import ProjectService
 from runyard.service.runs import RunService
+from runyard.service.schedules import ScheduleService
 from runyard.service.workflows import WorkflowService
 from runyard.store.database import Database
 
@@ -26,17 +27,20 @@ class Services:
     workflows: WorkflowService
     runs: RunService
     execution: ExecutionService
+    schedules: ScheduleService
 
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
+        runs = RunService(db, clock)
         return cls(
             settings=settings,
             db=db,
             clock=clock,
             projects=ProjectService(db, clock),
             workflows=WorkflowService(db, clock),
-            runs=RunService(db, clock),
+            runs=runs,
             execution=ExecutionService(db, clock),
+            schedules=ScheduleService(db, clock, runs),
         )
 
 

@@ -169,3 +169,19 @@ RUN_SETTABLE_FIELDS = (
     "tags",
     "session_id",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A cron schedule: one run of ``workflow_id`` per tick of ``cron`` in ``timezone``."""
+
+    id: str
+    project_id: str
+    workflow_id: str
+    cron: str
+    timezone: str
+    input: dict[str, JSON]
+    enabled: bool
+    next_fire_at: datetime
+    created_at: datetime
+    last_fired_at: datetime | None = None

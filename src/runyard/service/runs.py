@@ -100,32 +100,43 @@ class RunService:
     ) -> tuple[Run, bool] | Run:
         """(run, created), or the run that lost a race for its idempotency key."""
         with self.db.write() as conn:
-            workflow = workflow_rows.find_workflow(conn, principal.project_id, workflow_ref)
-            if workflow is None:
-                raise NotFound(f"workflow {workflow_ref!r} does not exist")
-            if idempotency_key is not None:
-                earlier = run_rows.run_by_idempotency_key(
-                    conn, principal.project_id, workflow.id, idempotency_key
-                )
-                if earlier is not None:
-                    return replace(earlier, workflow_name=workflow.name), False
-            fields = _fields(body)
-            fields["input"] = apply_parameters(workflow.parameters, body.input)
-            now = self.clock()
-            run = Run(
-                id=uuid7(),
-                project_id=principal.project_id,
-                workflow_id=workflow.id,
-                workflow_version=workflow.version,
-                status=RunStatus.QUEUED,
-                created_at=now,
-                queued_at=now,
-                modified_at=now,
-                workflow_name=workflow.name,
-                **fields,
+            return self.create_in(conn, principal, workflow_ref, body, idempotency_key)
+
+    def create_in(
+        self,
+        conn: Connection,
+        principal: Principal,
+        workflow_ref: str,
+        body: TriggerIn,
+        idempotency_key: str | None,
+    ) -> tuple[Run, bool] | Run:
+        """Queue a run inside the caller's write transaction (see ``trigger``)."""
+        workflow = workflow_rows.find_workflow(conn, principal.project_id, workflow_ref)
+        if workflow is None:
+            raise NotFound(f"workflow {workflow_ref!r} does not exist")
+        if idempotency_key is not None:
+            earlier = run_rows.run_by_idempotency_key(
+                conn, principal.project_id, workflow.id, idempotency_key
             )
-            run = replace(run, root_run_id=self._root_of(conn, principal, run))
-            inserted = run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key])
+            if earlier is not None:
+                return replace(earlier, workflow_name=workflow.name), False
+        fields = _fields(body)
+        fields["input"] = apply_parameters(workflow.parameters, body.input)
+        now = self.clock()
+        run = Run(
+            id=uuid7(),
+            project_id=principal.project_id,
+            workflow_id=workflow.id,
+            workflow_version=workflow.version,
+            status=RunStatus.QUEUED,
+            created_at=now,
+            queued_at=now,
+            modified_at=now,
+            workflow_name=workflow.name,
+            **fields,
+        )
+        run = replace(run, root_run_id=self._root_of(conn, principal, run))
+        inserted = run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key])
         return (run, True) if inserted else run
 
     def _root_of(self, conn: Connection, principal: Principal, run: Run) -> str:

@@ -240,3 +240,23 @@ run_tags = Table(
     Column("run_pk", BigId, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
     Index(None, "run_pk"),
 )
+
+# Cron schedules: each fires one run of its workflow per tick. ``next_fire_at`` is the
+# tick to fire next; a firing moves it on in the same transaction, so however many
+# processes look, each tick fires once.
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("project_id", Uuid, ForeignKey("projects.id"), nullable=False),
+    Column("workflow_id", Uuid, ForeignKey("workflows.id"), nullable=False),
+    Column("cron", String(120), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("input", JsonDocument, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("next_fire_at", UtcTimestamp, nullable=False),
+    Column("last_fired_at", UtcTimestamp),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Index(None, "project_id", "workflow_id"),
+    _live("ix_schedules_due", "enabled", "next_fire_at"),
+)

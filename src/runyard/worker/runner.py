@@ -28,6 +28,7 @@ from runyard.service.access import Principal
 from runyard.service.execution import Claim, ExecutionService, LeaseLost
 from runyard.service.inputs import TriggerIn, WorkflowIn
 from runyard.service.runs import RunService
+from runyard.service.schedules import ScheduleService
 from runyard.service.workflows import WorkflowService
 from runyard.store.database import Database
 from runyard.worker.context import Canceled, Context, Control, Stopped, Suspended, describe
@@ -64,6 +65,7 @@ class Worker:
         self.execution = ExecutionService(db, clock)
         self.runs = RunService(db, clock)
         self.workflows = WorkflowService(db, clock)
+        self.schedules = ScheduleService(db, clock, self.runs)
         self.by_id: dict[str, WorkflowDef] = {}
         self.active: dict[str, Control] = {}
         self._active_lock = threading.Lock()
@@ -162,6 +164,7 @@ class Worker:
         while not self._stopping.wait(1.0):
             try:
                 self.execution.housekeeping()
+                self.schedules.fire_due()
             except Exception:
                 log.exception("housekeeping failed; retrying")
 
