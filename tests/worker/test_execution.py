@@ -249,3 +249,25 @@ def test_a_run_whose_worker_vanished_resumes_after_its_last_recorded_step(
     assert "fetch-G" not in CALLS  # the recorded step did not run again
     with pytest.raises(Exception, match="no longer held"):
         execution.record_step("ghost", run.id, first)
+
+
+def test_a_run_that_depends_on_another_starts_once_that_one_ended(world: Any) -> None:
+    admin, runs, _, _ = world
+    first = _trigger(runs, admin, "blocking")
+    body = TriggerIn.model_validate({"input": {"customer_id": "D"}, "depends_on_run_id": first.id})
+    second = runs.trigger(admin, "three-steps", body)[0]
+    _until(runs, admin, first.id, lambda r: r.status is S.RUNNING)
+    time.sleep(0.5)
+    assert runs.get(admin, second.id).status is S.QUEUED  # held back while the first runs
+    RELEASE.set()
+    done = _until(runs, admin, second.id, _ended)
+    assert done.status is S.COMPLETED
+    first_done = runs.get(admin, first.id)
+    assert first_done.finished_at is not None
+    assert done.started_at is not None
+    assert done.started_at >= first_done.finished_at
+    unknown = TriggerIn.model_validate(
+        {"depends_on_run_id": "00000000-0000-4000-8000-000000000000"}
+    )
+    with pytest.raises(Exception, match="does not exist"):
+        runs.trigger(admin, "three-steps", unknown)

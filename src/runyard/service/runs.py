@@ -136,8 +136,18 @@ class RunService:
             **fields,
         )
         run = replace(run, root_run_id=self._root_of(conn, principal, run))
+        self._check_dependency(conn, principal, run)
         inserted = run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key])
         return (run, True) if inserted else run
+
+    def _check_dependency(self, conn: Connection, principal: Principal, run: Run) -> None:
+        dependency = run.depends_on_run_id
+        if dependency is not None and not run_rows.roots_of(
+            conn, principal.project_id, [dependency]
+        ):
+            raise InvalidInput.field(
+                ("body", "depends_on_run_id"), f"run {dependency} does not exist"
+            )
 
     def _root_of(self, conn: Connection, principal: Principal, run: Run) -> str:
         if run.parent_run_id is None:

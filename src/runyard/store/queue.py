@@ -84,11 +84,19 @@ def claimable(
     """Up to ``limit`` queued runs of these workflows that may start now, oldest first,
     locked (rows another worker is claiming are skipped)."""
     c = runs.c
+    dependency = runs.alias("dependency")
+    unfinished = select(dependency.c.pk).where(
+        dependency.c.id == c.depends_on_run_id,
+        dependency.c.project_id == c.project_id,
+        dependency.c.status.in_([s.value for s in RunStatus if not s.is_terminal]),
+    )
     where = [
         c.project_id == project_id,
         c.status == S.QUEUED.value,
         c.workflow_id.in_(workflow_ids),
         or_(c.available_at.is_(None), c.available_at <= now),
+        # A run that depends on another starts once that one has ended.
+        or_(c.depends_on_run_id.is_(None), ~unfinished.exists()),
     ]
     return _locked(conn, where, (c.queued_at, c.pk), limit, lock)
 
