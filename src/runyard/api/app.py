@@ -10,7 +10,7 @@ from fastapi import FastAPI
 import runyard
 from runyard.api import dialects, problems
 from runyard.api.request_guards import RequestGuards
-from runyard.api.routes import events, health, projects, runs, schedules, workflows
+from runyard.api.routes import events, health, projects, runs, schedules, webhooks, workflows
 from runyard.api.services import Services
 from runyard.config import Settings
 from runyard.core.times import Clock, utcnow
@@ -44,7 +44,7 @@ def create_app(settings: Settings, db: Database | None = None, clock: Clock = ut
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (health, projects, workflows, runs, events, schedules):
+    for module in (health, projects, workflows, runs, events, schedules, webhooks):
         app.include_router(module.router)
     compat = dialects.mount(app)
     refusals = {prefix: sub.state.refusal for prefix, sub in compat.items()}

@@ -14,6 +14,7 @@ from runyard.service.execution import ExecutionService
 from runyard.service.projects import ProjectService
 from runyard.service.runs import RunService
 from runyard.service.schedules import ScheduleService
+from runyard.service.webhooks import WebhookService
 from runyard.service.workflows import WorkflowService
 from runyard.store.database import Database
 
@@ -28,6 +29,7 @@ class Services:
     runs: RunService
     execution: ExecutionService
     schedules: ScheduleService
+    webhooks: WebhookService
 
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
@@ -41,6 +43,7 @@ class Services:
             runs=runs,
             execution=ExecutionService(db, clock),
             schedules=ScheduleService(db, clock, runs),
+            webhooks=WebhookService(db, clock, runs),
         )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, or_, select, update
 
 from runyard.core.models import Run
 from runyard.core.statuses import RunStatus
+from runyard.store import callback_rows
 from runyard.store import dialect_hooks as hooks
 from runyard.store.run_rows import MUTABLE_FIELDS, run_from_row, run_values
 from runyard.store.schema import runs
@@ -109,7 +110,10 @@ def save(conn: Connection, live: Live, run: Run, execution: Execution) -> bool:
         .where(runs.c.pk == live.pk, runs.c.status == live.run.status.value)
         .values({**{name: values[name] for name in MUTABLE_FIELDS}, **execution.values()})
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    callback_rows.enqueue_if_finished(conn, live.run.status, run)
+    return True
 
 
 def held(conn: Connection, owner: str, run_ids: Sequence[str]) -> list[Live]:

@@ -12,6 +12,7 @@ from runyard.core.models import Run, Step, StepError, TriggerType
 from runyard.core.search_text import build_search_text
 from runyard.core.statuses import RunStatus
 from runyard.core.times import to_micros
+from runyard.store import callback_rows
 from runyard.store import dialect_hooks as hooks
 from runyard.store.schema import run_error_codes, run_tags, runs, steps
 
@@ -262,7 +263,10 @@ def save_run_state(conn: Connection, run_pk: int, expected: RunStatus, run: Run)
     result = conn.execute(
         update(runs).where(runs.c.pk == run_pk, runs.c.status == expected.value).values(changes)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    callback_rows.enqueue_if_finished(conn, expected, run)
+    return True
 
 
 def next_step_seq(conn: Connection, run_pk: int) -> int:

@@ -260,3 +260,33 @@ schedules = Table(
     Index(None, "project_id", "workflow_id"),
     _live("ix_schedules_due", "enabled", "next_fire_at"),
 )
+
+# Webhook triggers: ``POST /hooks/{id}`` with the secret starts a run of the workflow.
+webhook_triggers = Table(
+    "webhook_triggers",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("project_id", Uuid, ForeignKey("projects.id"), nullable=False),
+    Column("workflow_id", Uuid, ForeignKey("workflows.id"), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Index(None, "project_id", "workflow_id"),
+)
+
+# Completion callbacks to ``webhook_callback_url``: written in the transaction that ends
+# the run (an outbox), delivered and retried with back-off by housekeeping.
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("project_id", Uuid, nullable=False),
+    Column("run_id", Uuid, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcTimestamp),
+    Column("delivered_at", UtcTimestamp),
+    Column("last_error", Text),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Index(None, "project_id", "run_id"),
+    _live("ix_callbacks_due", "next_attempt_at IS NOT NULL", "next_attempt_at"),
+)

@@ -25,6 +25,7 @@ from runyard.core.models import Role, Run
 from runyard.core.retry import RetryPolicy
 from runyard.core.times import Clock, utcnow
 from runyard.service.access import Principal
+from runyard.service.callbacks import CallbackService
 from runyard.service.execution import Claim, ExecutionService, LeaseLost
 from runyard.service.inputs import TriggerIn, WorkflowIn
 from runyard.service.runs import RunService
@@ -66,6 +67,7 @@ class Worker:
         self.runs = RunService(db, clock)
         self.workflows = WorkflowService(db, clock)
         self.schedules = ScheduleService(db, clock, self.runs)
+        self.callbacks = CallbackService(db, clock)
         self.by_id: dict[str, WorkflowDef] = {}
         self.active: dict[str, Control] = {}
         self._active_lock = threading.Lock()
@@ -104,6 +106,7 @@ class Worker:
             unfinished = list(self.active)
         for run_id in unfinished:
             self.execution.requeue(self.owner, run_id)
+        self.callbacks.close()
 
     def run_until_signalled(self) -> None:
         """Start, and stop gracefully on SIGTERM or SIGINT (Ctrl-C)."""
@@ -165,6 +168,7 @@ class Worker:
             try:
                 self.execution.housekeeping()
                 self.schedules.fire_due()
+                self.callbacks.deliver_due()
             except Exception:
                 log.exception("housekeeping failed; retrying")
 
