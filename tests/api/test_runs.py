@@ -219,3 +219,13 @@ def test_json_documents_that_are_bare_numbers_round_trip(admin: Api) -> None:
     ]  # fmt: skip
     workflow = admin.get("/api/v1/workflows/invoice-agent")
     assert workflow["parameters"][0]["default"] == 2
+
+
+def test_metrics_need_the_server_admin_key_and_count_live_runs(admin: Api) -> None:
+    _seed(admin)
+    text = admin.get("/metrics")
+    assert 'runyard_runs{status="queued"} 1.0' in text
+    assert 'runyard_runs{status="running"} 1.0' in text
+    assert "runyard_queue_depth 1.0" in text
+    other, _ = admin.new_project("other", role="admin")
+    other.get("/metrics", expect=403)

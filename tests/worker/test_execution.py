@@ -271,3 +271,12 @@ def test_a_run_that_depends_on_another_starts_once_that_one_ended(world: Any) ->
     )
     with pytest.raises(Exception, match="does not exist"):
         runs.trigger(admin, "three-steps", unknown)
+
+
+def test_metrics_count_what_the_worker_did(world: Any) -> None:
+    admin, runs, _, worker = world
+    _until(runs, admin, _trigger(runs, admin, "three-steps", customer_id="M").id, _ended)
+    text = worker.execution.metrics.exposition().decode()
+    assert 'runyard_runs_finished_total{status="completed"} 1.0' in text
+    assert "runyard_claim_latency_seconds_count 1.0" in text
+    assert 'runyard_step_duration_seconds_count{workflow="three-steps"} 3.0' in text

@@ -11,6 +11,7 @@ from runyard.config import Settings
 from runyard.core.times import Clock
 from runyard.service.access import Principal, authenticate
 from runyard.service.execution import ExecutionService
+from runyard.service.metrics import Metrics
 from runyard.service.projects import ProjectService
 from runyard.service.runs import RunService
 from runyard.service.schedules import ScheduleService
@@ -30,10 +31,12 @@ class Services:
     execution: ExecutionService
     schedules: ScheduleService
     webhooks: WebhookService
+    metrics: Metrics
 
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
         runs = RunService(db, clock)
+        metrics = Metrics(db)
         return cls(
             settings=settings,
             db=db,
@@ -41,9 +44,10 @@ class Services:
             projects=ProjectService(db, clock),
             workflows=WorkflowService(db, clock),
             runs=runs,
-            execution=ExecutionService(db, clock),
+            execution=ExecutionService(db, clock, metrics),
             schedules=ScheduleService(db, clock, runs),
             webhooks=WebhookService(db, clock, runs),
+            metrics=metrics,
         )
 
 

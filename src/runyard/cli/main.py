@@ -147,7 +147,10 @@ def serve(
         for definition in DEMO_APP:
             app_workflows.add(definition)
     # Without --worker the process still keeps runs moving (requeues, wake-ups, time-outs).
-    embedded = _worker(db, app_workflows if worker else App(), concurrency if worker else 0)
+    embedded = _worker(
+        db, app_workflows if worker else App(), concurrency if worker else 0,
+        metrics=services.metrics,
+    )  # fmt: skip
     embedded.start()
     if demo and worker:
         from runyard.api.demo_data import start_demo_runs
@@ -180,7 +183,12 @@ def _load_app(spec: str) -> Any:
 
 
 def _worker(
-    db: Any, workflows: Any, concurrency: int, project: str | None = None, lease: float = 30.0
+    db: Any,
+    workflows: Any,
+    concurrency: int,
+    project: str | None = None,
+    lease: float = 30.0,
+    metrics: Any = None,
 ) -> Any:
     from datetime import timedelta
 
@@ -195,7 +203,7 @@ def _worker(
     if lease <= 0:
         fail("--lease must be a positive number of seconds")
     return Worker(db, workflows, project_id=found.id, concurrency=concurrency,
-                  lease=timedelta(seconds=lease))  # fmt: skip
+                  lease=timedelta(seconds=lease), metrics=metrics)  # fmt: skip
 
 
 @app.command("worker")

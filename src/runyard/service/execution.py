@@ -23,6 +23,7 @@ from runyard.core.retry import RetryPolicy
 from runyard.core.statuses import RunStatus
 from runyard.core.times import Clock
 from runyard.service.access import Principal
+from runyard.service.metrics import Metrics
 from runyard.store import queue, run_rows
 from runyard.store.database import Database
 from runyard.store.queue import Execution, Live
@@ -55,9 +56,10 @@ class Upkept:
 
 
 class ExecutionService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, metrics: Metrics | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.metrics = metrics or Metrics()
 
     # -- claims and leases -------------------------------------------------------------
 
@@ -87,6 +89,9 @@ class ExecutionService:
                 execution = Execution(owner, now + lease, deadline_at=deadline)
                 if queue.save(conn, live, started, execution):
                     claims.append(Claim(started, run_rows.load_steps(conn, live.pk)))
+                    ready = max(filter(None, (live.run.queued_at, live.execution.available_at)),
+                                default=now)  # fmt: skip
+                    self.metrics.claim_latency.observe((now - ready).total_seconds())
         return claims
 
     def renew(self, owner: str, run_ids: Sequence[str], lease: timedelta) -> dict[str, RunStatus]:
@@ -195,6 +200,7 @@ class ExecutionService:
 
     def _finished(self, conn: Connection, live: Live, run: Run) -> Run:
         self._end(conn, live, run, Execution())
+        self.metrics.runs_finished.labels(run.status.value).inc()
         if run.parent_run_id is not None:
             self._wake(conn, run.project_id, CHILD_EVENT + run.id, None)
         return run

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, or_, select, update
 
 from runyard.core.models import Run
 from runyard.core.statuses import RunStatus
 from runyard.store import callback_rows
 from runyard.store import dialect_hooks as hooks
 from runyard.store.run_rows import MUTABLE_FIELDS, run_from_row, run_values
-from runyard.store.schema import runs
+from runyard.store.schema import projects, runs
 
 S = RunStatus
 LEASED = (S.RUNNING.value, S.CANCELING.value)
@@ -179,3 +179,17 @@ def waiting_for(conn: Connection, project_id: str, key: str, limit: int = 1000) 
 def locked(conn: Connection, pk: int) -> Live | None:
     row = conn.execute(select(runs).where(runs.c.pk == pk).with_for_update()).first()
     return _live(row._mapping) if row else None
+
+
+def live_counts(conn: Connection) -> dict[str, int]:
+    """How many runs are in each live status, over all projects."""
+    c = runs.c
+    live = [s.value for s in RunStatus if not s.is_terminal]
+    # Through the projects table, so that (project, status) index ranges serve the count.
+    every_project = select(projects.c.id).scalar_subquery()
+    query = (
+        select(c.status, func.count())
+        .where(c.project_id.in_(every_project), c.status.in_(live))
+        .group_by(c.status)
+    )
+    return {status: int(n) for status, n in conn.execute(query)}

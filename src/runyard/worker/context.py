@@ -121,8 +121,11 @@ class Context:
             self._record(self._failed(seq, name, started, "STEP_FAILED", describe(exc)))
             self.failed_in_step = True
             raise
+        finished = self._clock()
         self._record(Step(seq, name, S.COMPLETED, self.attempt, output=value,
-                          started_at=started, finished_at=self._clock()))  # fmt: skip
+                          started_at=started, finished_at=finished))  # fmt: skip
+        duration = self._execution.metrics.step_duration.labels(self.run.workflow_name or "")
+        duration.observe((finished - started).total_seconds())
         return value
 
     def progress(self, percent: int) -> None:

@@ -16,6 +16,7 @@ import signal
 import socket
 import threading
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from runyard.service.access import Principal
 from runyard.service.callbacks import CallbackService
 from runyard.service.execution import Claim, ExecutionService, LeaseLost
 from runyard.service.inputs import TriggerIn, WorkflowIn
+from runyard.service.metrics import Metrics
 from runyard.service.runs import RunService
 from runyard.service.schedules import ScheduleService
 from runyard.service.workflows import WorkflowService
@@ -54,6 +56,7 @@ class Worker:
         poll_seconds: float = 0.1,
         housekeeping: bool = True,
         clock: Clock = utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
         self.app = app
         self.concurrency = concurrency
@@ -63,7 +66,7 @@ class Worker:
         self.clock = clock
         self.owner = owner_name()
         self.principal = Principal(project_id, Role.ADMIN)
-        self.execution = ExecutionService(db, clock)
+        self.execution = ExecutionService(db, clock, metrics)
         self.runs = RunService(db, clock)
         self.workflows = WorkflowService(db, clock)
         self.schedules = ScheduleService(db, clock, self.runs)
@@ -175,8 +178,8 @@ class Worker:
     # -- one run -------------------------------------------------------------------------
 
     def _execute(self, claim: Claim) -> None:
-        run = claim.run
-        definition = self.by_id[run.workflow_id]
+        definition = self.by_id[claim.run.workflow_id]
+        run = replace(claim.run, workflow_name=definition.name)
         control = Control()
         with self._active_lock:
             self.active[run.id] = control

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
+from starlette.responses import Response
 
 from runyard.api.render import JSONResponse
-from runyard.api.services import ServicesDep
+from runyard.api.services import PrincipalDep, ServicesDep
 
 router = APIRouter(tags=["health"])
 
@@ -19,3 +21,9 @@ def healthz(services: ServicesDep) -> JSONResponse:
     except Exception as exc:  # any database failure means not ready
         return JSONResponse({"status": "unavailable", "detail": type(exc).__name__}, 503)
     return JSONResponse({"status": "ok"})
+
+
+@router.get("/metrics", summary="Prometheus metrics (needs the server-admin key)")
+def metrics(services: ServicesDep, principal: PrincipalDep) -> Response:
+    principal.require_server_admin()
+    return Response(services.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
