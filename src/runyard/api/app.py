@@ -25,12 +25,19 @@ def prepare(settings: Settings, db: Database, clock: Clock = utcnow) -> Services
     return services
 
 
-def create_app(settings: Settings, db: Database | None = None, clock: Clock = utcnow) -> FastAPI:
+def create_app(
+    settings: Settings,
+    db: Database | None = None,
+    clock: Clock = utcnow,
+    services: Services | None = None,
+) -> FastAPI:
+    """The application; ``services`` already prepared (by ``runyard serve``, whose embedded
+    worker shares them and their metrics) are used as they are."""
     database = db or Database.connect(settings.database_url, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = prepare(settings, database, clock)
+        app.state.services = services or prepare(settings, database, clock)
         for sub in compat.values():
             sub.state.services = app.state.services
         yield

@@ -158,7 +158,8 @@ def serve(
         start_demo_runs(services)
     err.print(f"runyard serving on http://{host}:{port} (database {settings.database_url})")
     try:
-        uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info")
+        served = create_app(settings, db, services=services)
+        uvicorn.run(served, host=host, port=port, log_level="info")
     finally:
         embedded.stop(grace_seconds=10)
 
@@ -189,6 +190,7 @@ def _worker(
     project: str | None = None,
     lease: float = 30.0,
     metrics: Any = None,
+    poll: float = 0.1,
 ) -> Any:
     from datetime import timedelta
 
@@ -203,7 +205,7 @@ def _worker(
     if lease <= 0:
         fail("--lease must be a positive number of seconds")
     return Worker(db, workflows, project_id=found.id, concurrency=concurrency,
-                  lease=timedelta(seconds=lease), metrics=metrics)  # fmt: skip
+                  lease=timedelta(seconds=lease), metrics=metrics, poll_seconds=poll)  # fmt: skip
 
 
 @app.command("worker")
@@ -218,6 +220,9 @@ def worker_command(
             "runs are requeued after it)."
         ),
     ] = 30.0,
+    poll: Annotated[
+        float, typer.Option(help="Seconds an idle worker waits before looking for runs again.")
+    ] = 0.1,
 ) -> None:
     """Execute workflows: register the app's workflows, then claim and run their runs.
 
@@ -234,7 +239,9 @@ def worker_command(
     db = Database.connect(target.database_url, pool_size=concurrency + 4)
     try:
         db.upgrade()
-        found = _worker(db, _load_app(spec), concurrency, target.project, lease)
+        if poll <= 0:
+            fail("--poll must be a positive number of seconds")
+        found = _worker(db, _load_app(spec), concurrency, target.project, lease, poll=poll)
         found.run_until_signalled()
     finally:
         db.dispose()

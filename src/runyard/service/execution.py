@@ -72,11 +72,18 @@ class ExecutionService:
         limit: int = 1,
         lease: timedelta,
         timeouts: dict[str, timedelta] | None = None,
+        peek: bool = False,
     ) -> list[Claim]:
-        """Start up to ``limit`` queued runs of these workflows under ``owner``'s lease."""
-        with self.db.read() as conn:  # idle polling stays read-only (no write lock taken)
-            if not queue.claimable(conn, project_id, workflow_ids, self.clock(), 1, lock=False):
-                return []
+        """Start up to ``limit`` queued runs of these workflows under ``owner``'s lease.
+
+        ``peek`` looks first in a read-only transaction, so that polling an empty queue
+        takes no write lock; a worker that just found work skips it.
+        """
+        if peek:
+            with self.db.read() as conn:
+                now = self.clock()
+                if not queue.claimable(conn, project_id, workflow_ids, now, 1, lock=False):
+                    return []
         claims = []
         with self.db.write() as conn:
             now = self.clock()

@@ -23,6 +23,8 @@ from runyard.store.schema import projects, runs
 
 S = RunStatus
 LEASED = (S.RUNNING.value, S.CANCELING.value)
+# Built once: a fresh alias per claim would cost its column collection every time.
+_DEPENDENCY = runs.alias("dependency")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ def claimable(
     """Up to ``limit`` queued runs of these workflows that may start now, oldest first,
     locked (rows another worker is claiming are skipped)."""
     c = runs.c
-    dependency = runs.alias("dependency")
+    dependency = _DEPENDENCY
     unfinished = select(dependency.c.pk).where(
         dependency.c.id == c.depends_on_run_id,
         dependency.c.project_id == c.project_id,

@@ -131,15 +131,17 @@ class Worker:
             for wid, d in self.by_id.items()
             if d.timeout_seconds
         }
+        found_work = False
         while not self._stopping.is_set():
             try:
                 claims = self.execution.claim(
                     self.principal.project_id, list(self.by_id), self.owner,
-                    lease=self.lease, timeouts=timeouts,
+                    lease=self.lease, timeouts=timeouts, peek=not found_work,
                 )  # fmt: skip
             except Exception:
                 log.exception("claiming runs failed; retrying")
                 claims = []
+            found_work = bool(claims)
             if not claims:
                 self._stopping.wait(self.poll_seconds)
                 continue
