@@ -43,6 +43,7 @@ class LeaseLost(Conflict):
 class Claim:
     run: Run
     steps: tuple[Step, ...]
+    pk: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ class ExecutionService:
                 now = self.clock()
                 if not queue.claimable(conn, project_id, workflow_ids, now, 1, lock=False):
                     return []
-        claims = []
+        started_runs: list[tuple[int, Run]] = []
         with self.db.write() as conn:
             now = self.clock()
             for live in queue.claimable(conn, project_id, workflow_ids, now, limit):
@@ -95,11 +96,12 @@ class ExecutionService:
                     deadline = (started.started_at or now) + timeout
                 execution = Execution(owner, now + lease, deadline_at=deadline)
                 if queue.save(conn, live, started, execution):
-                    claims.append(Claim(started, run_rows.load_steps(conn, live.pk)))
+                    started_runs.append((live.pk, started))
                     ready = max(filter(None, (live.run.queued_at, live.execution.available_at)),
                                 default=now)  # fmt: skip
                     self.metrics.claim_latency.observe((now - ready).total_seconds())
-        return claims
+            steps = run_rows.load_steps_of(conn, [pk for pk, _ in started_runs])
+        return [Claim(run, steps[pk], pk) for pk, run in started_runs]
 
     def renew(self, owner: str, run_ids: Sequence[str], lease: timedelta) -> dict[str, RunStatus]:
         """Extend ``owner``'s leases; each run still held, with its current status."""
@@ -139,7 +141,20 @@ class ExecutionService:
 
     # -- how a run ends (or pauses its execution) --------------------------------------
 
-    def complete(self, owner: str, run_id: str, result: Any) -> Run:
+    def complete(self, owner: str, run_id: str, result: Any, claim: Claim | None = None) -> Run:
+        """End a run as completed (or canceled, if a cancel came in meanwhile).
+
+        With the ``claim`` it ran under, one guarded ``UPDATE`` does it when the run is
+        still running under ``owner``'s lease; otherwise it is read and locked first.
+        """
+        if claim is not None and claim.run.parent_run_id is None:
+            now = self.clock()
+            done = transition(claim.run, S.COMPLETED, now, result=result, error=None,
+                              failure_reason=None)  # fmt: skip
+            with self.db.write() as conn:
+                if queue.save_held(conn, claim.pk, owner, S.RUNNING, done):
+                    self.metrics.runs_finished.labels(done.status.value).inc()
+                    return done
         with self.db.write() as conn:
             live = self._held(conn, owner, run_id)
             target = S.CANCELED if live.run.status is S.CANCELING else S.COMPLETED

@@ -118,6 +118,20 @@ def save(conn: Connection, live: Live, run: Run, execution: Execution) -> bool:
     return True
 
 
+def save_held(conn: Connection, pk: int, owner: str, expected: RunStatus, run: Run) -> bool:
+    """End ``run`` in one statement if it is still ``expected`` under ``owner``'s lease."""
+    values = run_values(run)
+    result = conn.execute(
+        update(runs)
+        .where(runs.c.pk == pk, runs.c.status == expected.value, runs.c.lease_owner == owner)
+        .values({**{name: values[name] for name in MUTABLE_FIELDS}, **Execution().values()})
+    )
+    if result.rowcount != 1:
+        return False
+    callback_rows.enqueue_if_finished(conn, expected, run)
+    return True
+
+
 def held(conn: Connection, owner: str, run_ids: Sequence[str]) -> list[Live]:
     """The runs among ``run_ids`` whose lease ``owner`` still holds, locked."""
     if not run_ids:

@@ -228,6 +228,16 @@ def load_steps(conn: Connection, run_pk: int) -> tuple[Step, ...]:
     return tuple(step_from_row(r._mapping) for r in rows)
 
 
+def load_steps_of(conn: Connection, run_pks: Sequence[int]) -> dict[int, tuple[Step, ...]]:
+    """The steps of several runs in one query."""
+    found: dict[int, list[Step]] = {pk: [] for pk in run_pks}
+    if run_pks:
+        query = select(steps).where(steps.c.run_pk.in_(run_pks))
+        for row in conn.execute(query.order_by(steps.c.run_pk, steps.c.seq)):
+            found[row._mapping["run_pk"]].append(step_from_row(row._mapping))
+    return {pk: tuple(found_steps) for pk, found_steps in found.items()}
+
+
 # What may change on a run after it is created (everything else is fixed at creation).
 MUTABLE_FIELDS = (
     "status",

@@ -15,7 +15,9 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -74,8 +76,11 @@ class Worker:
         self.by_id: dict[str, WorkflowDef] = {}
         self.active: dict[str, Control] = {}
         self._active_lock = threading.Lock()
-        self._stopping = threading.Event()
+        self._stopping = threading.Event()  # stop claiming
+        self._halt = threading.Event()  # stop everything
         self._threads: list[threading.Thread] = []
+        self._slots = threading.BoundedSemaphore(max(concurrency, 1))
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -88,7 +93,10 @@ class Worker:
 
     def start(self) -> None:
         self.register()
-        loops = [self._execute_loop] * self.concurrency + [self._heartbeat_loop]
+        loops = [self._heartbeat_loop]
+        if self.concurrency and self.by_id:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="runyard-run")
+            loops.append(self._dispatch_loop)
         if self.housekeeping:
             loops.append(self._housekeeping_loop)
         for index, loop in enumerate(loops):
@@ -101,14 +109,22 @@ class Worker:
     def stop(self, grace_seconds: float = 30.0) -> None:
         """Stop claiming; let runs in progress finish for ``grace_seconds``, then hand the
         rest back to the queue (they resume after their last recorded step)."""
-        self._stopping.set()
-        deadline = self.clock() + timedelta(seconds=grace_seconds)
-        for thread in self._threads:
-            thread.join(timeout=max(0.0, (deadline - self.clock()).total_seconds()))
+        self._stopping.set()  # no more claims; heartbeats go on while runs finish
+        deadline = time.monotonic() + grace_seconds
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        while time.monotonic() < deadline:
+            with self._active_lock:
+                if not self.active:
+                    break
+            time.sleep(0.05)
         with self._active_lock:
             unfinished = list(self.active)
         for run_id in unfinished:
             self.execution.requeue(self.owner, run_id)
+        self._halt.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
         self.callbacks.close()
 
     def run_until_signalled(self) -> None:
@@ -123,36 +139,49 @@ class Worker:
 
     # -- loops ---------------------------------------------------------------------------
 
-    def _execute_loop(self) -> None:
-        if not self.by_id:
-            return  # nothing to execute: heartbeat and housekeeping still run
+    def _dispatch_loop(self) -> None:
+        """Claim as many runs as there are free threads, in one transaction, and hand them
+        to the pool; wait for a free thread or, when the queue is empty, ``poll_seconds``."""
         timeouts = {
             wid: timedelta(seconds=d.timeout_seconds)
             for wid, d in self.by_id.items()
             if d.timeout_seconds
         }
+        pool = self._pool
+        assert pool is not None, "start() makes the pool before the dispatcher"
         found_work = False
         while not self._stopping.is_set():
+            if not self._slots.acquire(timeout=self.poll_seconds):
+                continue
+            free = 1
+            while free < self.concurrency and self._slots.acquire(blocking=False):
+                free += 1
             try:
                 claims = self.execution.claim(
-                    self.principal.project_id, list(self.by_id), self.owner,
+                    self.principal.project_id, list(self.by_id), self.owner, limit=free,
                     lease=self.lease, timeouts=timeouts, peek=not found_work,
                 )  # fmt: skip
             except Exception:
                 log.exception("claiming runs failed; retrying")
                 claims = []
+            for _ in range(free - len(claims)):
+                self._slots.release()
             found_work = bool(claims)
+            for claim in claims:
+                pool.submit(self._run_in_slot, claim)
             if not claims:
                 self._stopping.wait(self.poll_seconds)
-                continue
-            for claim in claims:
-                self._execute(claim)
+
+    def _run_in_slot(self, claim: Claim) -> None:
+        try:
+            self._execute(claim)
+        finally:
+            self._slots.release()
 
     def _heartbeat_loop(self) -> None:
         interval = self.lease.total_seconds() / 3
-        while not self._stopping.wait(interval):
+        while not self._halt.wait(interval):
             self.beat()
-        self.beat()  # one last renewal while the grace period runs
 
     def beat(self) -> None:
         """Renew the leases of the runs being executed; tell each what its status is."""
@@ -169,7 +198,7 @@ class Worker:
             control.update(statuses.get(run_id))
 
     def _housekeeping_loop(self) -> None:
-        while not self._stopping.wait(1.0):
+        while not self._halt.wait(1.0):
             try:
                 self.execution.housekeeping()
                 self.schedules.fire_due()
@@ -192,7 +221,7 @@ class Worker:
         )  # fmt: skip
         try:
             result = definition.fn(ctx, **self._arguments(definition, run))
-            self.execution.complete(self.owner, run.id, _jsonable(result))
+            self.execution.complete(self.owner, run.id, _jsonable(result), claim)
         except Suspended:
             pass
         except Canceled:
