@@ -280,3 +280,22 @@ def test_metrics_count_what_the_worker_did(world: Any) -> None:
     assert 'runyard_runs_finished_total{status="completed"} 1.0' in text
     assert "runyard_claim_latency_seconds_count 1.0" in text
     assert 'runyard_step_duration_seconds_count{workflow="three-steps"} 3.0' in text
+
+
+def test_pause_stops_at_a_step_boundary_and_resume_continues_after_recorded_steps(
+    world: Any,
+) -> None:
+    admin, runs, _, _ = world
+    run = _trigger(runs, admin, "blocking")
+    _until(runs, admin, run.id, lambda r: _steps(r)[:1] == [("wait", "running")])
+    assert runs.pause(admin, run.id).status is S.PAUSED
+    time.sleep(1.0)  # a heartbeat tells the worker
+    RELEASE.set()  # the step returns; the worker stops before the next one
+    time.sleep(1.0)
+    paused = runs.get(admin, run.id)
+    assert paused.status is S.PAUSED
+    assert f"after-{run.id}" not in CALLS
+    assert runs.resume(admin, run.id).status is S.QUEUED
+    done = _until(runs, admin, run.id, _ended)
+    assert (done.status, done.result) == (S.COMPLETED, "done")
+    assert CALLS[f"after-{run.id}"] == 1

@@ -190,7 +190,7 @@ def _worker(
     project: str | None = None,
     lease: float = 30.0,
     metrics: Any = None,
-    poll: float = 0.1,
+    poll: float = 0.05,
 ) -> Any:
     from datetime import timedelta
 
@@ -212,7 +212,7 @@ def _worker(
 def worker_command(
     ctx: typer.Context,
     spec: Annotated[str, typer.Argument(help="module:app, the workflows to execute.")],
-    concurrency: Annotated[int, typer.Option(help="Runs executed at once.")] = 4,
+    concurrency: Annotated[int, typer.Option(help="Runs executed at once.")] = 16,
     lease: Annotated[
         float,
         typer.Option(
@@ -222,7 +222,7 @@ def worker_command(
     ] = 30.0,
     poll: Annotated[
         float, typer.Option(help="Seconds an idle worker waits before looking for runs again.")
-    ] = 0.1,
+    ] = 0.05,
 ) -> None:
     """Execute workflows: register the app's workflows, then claim and run their runs.
 

@@ -88,18 +88,23 @@ class ExecutionService:
         started_runs: list[tuple[int, Run]] = []
         with self.db.write() as conn:
             now = self.clock()
+            plain: list[Live] = []  # no time-out to set: started together in one statement
             for live in queue.claimable(conn, project_id, workflow_ids, now, limit):
                 started = transition(live.run, S.RUNNING, now)
                 timeout = (timeouts or {}).get(live.run.workflow_id)
                 deadline = live.execution.deadline_at
                 if deadline is None and timeout is not None:
                     deadline = (started.started_at or now) + timeout
-                execution = Execution(owner, now + lease, deadline_at=deadline)
-                if queue.save(conn, live, started, execution):
-                    started_runs.append((live.pk, started))
-                    ready = max(filter(None, (live.run.queued_at, live.execution.available_at)),
-                                default=now)  # fmt: skip
-                    self.metrics.claim_latency.observe((now - ready).total_seconds())
+                    execution = Execution(owner, now + lease, deadline_at=deadline)
+                    if not queue.save(conn, live, started, execution):
+                        continue
+                else:
+                    plain.append(live)
+                started_runs.append((live.pk, started))
+                ready = max(filter(None, (live.run.queued_at, live.execution.available_at)),
+                            default=now)  # fmt: skip
+                self.metrics.claim_latency.observe((now - ready).total_seconds())
+            queue.start_claimed(conn, [live.pk for live in plain], owner, now, now + lease)
             steps = run_rows.load_steps_of(conn, [pk for pk, _ in started_runs])
         return [Claim(run, steps[pk], pk) for pk, run in started_runs]
 
@@ -140,6 +145,25 @@ class ExecutionService:
         return start()
 
     # -- how a run ends (or pauses its execution) --------------------------------------
+
+    def complete_many(self, owner: str, done: Sequence[tuple[Claim, Any]]) -> list[int]:
+        """Complete several runs in one transaction (one commit for all), each with one
+        guarded ``UPDATE``; returns the positions of those that need ``complete`` instead
+        (the run changed meanwhile, or it has a parent to wake)."""
+        misses = []
+        with self.db.write() as conn:
+            now = self.clock()
+            for index, (claim, result) in enumerate(done):
+                if claim.run.parent_run_id is not None:
+                    misses.append(index)
+                    continue
+                ended = transition(claim.run, S.COMPLETED, now, result=result, error=None,
+                                   failure_reason=None)  # fmt: skip
+                if queue.save_held(conn, claim.pk, owner, S.RUNNING, ended):
+                    self.metrics.runs_finished.labels(ended.status.value).inc()
+                else:
+                    misses.append(index)
+        return misses
 
     def complete(self, owner: str, run_id: str, result: Any, claim: Claim | None = None) -> Run:
         """End a run as completed (or canceled, if a cancel came in meanwhile).

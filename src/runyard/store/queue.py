@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, literal, or_, select, update
 
 from runyard.core.models import Run
 from runyard.core.statuses import RunStatus
-from runyard.store import callback_rows
 from runyard.store import dialect_hooks as hooks
-from runyard.store.run_rows import MUTABLE_FIELDS, run_from_row, run_values
+from runyard.store import run_rows
+from runyard.store.run_rows import run_from_row
 from runyard.store.schema import projects, runs
 
 S = RunStatus
@@ -106,30 +106,34 @@ def claimable(
 
 def save(conn: Connection, live: Live, run: Run, execution: Execution) -> bool:
     """Write ``run``'s state and execution columns if its status is still ``live``'s."""
-    values = run_values(run)
-    result = conn.execute(
+    return run_rows.write_state(conn, live.pk, live.run.status, run, execution=execution.values())
+
+
+def start_claimed(
+    conn: Connection, pks: Sequence[int], owner: str, now: datetime, until: datetime
+) -> None:
+    """Queued runs this transaction locked become ``running`` under ``owner``'s lease: the
+    transition ``queued -> running`` (``started_at`` stamped on a first start) in one
+    statement for all of them."""
+    if not pks:
+        return
+    c = runs.c
+    conn.execute(
         update(runs)
-        .where(runs.c.pk == live.pk, runs.c.status == live.run.status.value)
-        .values({**{name: values[name] for name in MUTABLE_FIELDS}, **execution.values()})
-    )
-    if result.rowcount != 1:
-        return False
-    callback_rows.enqueue_if_finished(conn, live.run.status, run)
-    return True
+        .where(c.pk.in_(pks), c.status == S.QUEUED.value)
+        .values(
+            status=S.RUNNING.value,
+            started_at=func.coalesce(c.started_at, literal(now, c.started_at.type)),
+            modified_at=now, lease_owner=owner, lease_expires_at=until,
+            available_at=None, waiting_for=None,
+        )
+    )  # fmt: skip
 
 
 def save_held(conn: Connection, pk: int, owner: str, expected: RunStatus, run: Run) -> bool:
     """End ``run`` in one statement if it is still ``expected`` under ``owner``'s lease."""
-    values = run_values(run)
-    result = conn.execute(
-        update(runs)
-        .where(runs.c.pk == pk, runs.c.status == expected.value, runs.c.lease_owner == owner)
-        .values({**{name: values[name] for name in MUTABLE_FIELDS}, **Execution().values()})
-    )
-    if result.rowcount != 1:
-        return False
-    callback_rows.enqueue_if_finished(conn, expected, run)
-    return True
+    cleared = Execution().values()
+    return run_rows.write_state(conn, pk, expected, run, execution=cleared, owner=owner)
 
 
 def held(conn: Connection, owner: str, run_ids: Sequence[str]) -> list[Live]:

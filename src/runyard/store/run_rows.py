@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, func, select, update
+from sqlalchemy import Connection, RowMapping, Update, bindparam, delete, func, select, update
 
 from runyard.core.models import Run, Step, StepError, TriggerType
 from runyard.core.search_text import build_search_text
@@ -260,23 +260,63 @@ MUTABLE_FIELDS = (
 EXECUTION_FIELDS = ("lease_owner", "lease_expires_at", "available_at", "waiting_for", "deadline_at")
 
 
+def _state_statement(*, execution: bool, held: bool) -> Update:
+    """An ``UPDATE`` of a run's state, its values and guards all bound parameters: built
+    once, so a status change costs no statement building (workers make many)."""
+    c = runs.c
+    where = [c.pk == bindparam("w_pk"), c.status == bindparam("w_status")]
+    if held:
+        where.append(c.lease_owner == bindparam("w_owner"))
+    fields = MUTABLE_FIELDS + (EXECUTION_FIELDS if execution else ())
+    return (
+        update(runs).where(*where).values({f: bindparam(f"v_{f}", type_=c[f].type) for f in fields})
+    )
+
+
+_STATE = _state_statement(execution=False, held=False)
+_STATE_AND_EXECUTION = _state_statement(execution=True, held=False)
+_STATE_HELD = _state_statement(execution=True, held=True)
+
+
+def write_state(
+    conn: Connection,
+    run_pk: int,
+    expected: RunStatus,
+    run: Run,
+    *,
+    execution: dict[str, Any] | None = None,
+    owner: str | None = None,
+) -> bool:
+    """Write ``run``'s mutable fields (and ``execution``'s columns) if the stored run still
+    has status ``expected`` (and ``owner``'s lease). A run that ends gets its callback
+    queued in the same transaction."""
+    values = run_values(run)
+    params: dict[str, Any] = {"w_pk": run_pk, "w_status": expected.value}
+    params.update((f"v_{f}", values[f]) for f in MUTABLE_FIELDS)
+    if execution is not None:
+        params.update((f"v_{f}", execution[f]) for f in EXECUTION_FIELDS)
+    if owner is not None:
+        assert execution is not None, "a held run's execution columns are always written"
+        params["w_owner"] = owner
+        statement = _STATE_HELD
+    else:
+        statement = _STATE if execution is None else _STATE_AND_EXECUTION
+    if conn.execute(statement, params).rowcount != 1:
+        return False
+    callback_rows.enqueue_if_finished(conn, expected, run)
+    return True
+
+
 def save_run_state(conn: Connection, run_pk: int, expected: RunStatus, run: Run) -> bool:
     """Write ``run``'s mutable fields if the stored run still has status ``expected``.
 
     The status guard makes a concurrent change lose cleanly instead of being overwritten.
     """
-    values = run_values(run)
-    changes = {name: values[name] for name in MUTABLE_FIELDS}
+    cleared = None
     if run.status.is_terminal or run.status is RunStatus.QUEUED:
         # An ended run holds nothing; a queued one waits for a new claim.
-        changes |= dict.fromkeys(EXECUTION_FIELDS)
-    result = conn.execute(
-        update(runs).where(runs.c.pk == run_pk, runs.c.status == expected.value).values(changes)
-    )
-    if result.rowcount != 1:
-        return False
-    callback_rows.enqueue_if_finished(conn, expected, run)
-    return True
+        cleared = dict.fromkeys(EXECUTION_FIELDS)
+    return write_state(conn, run_pk, expected, run, execution=cleared)
 
 
 def next_step_seq(conn: Connection, run_pk: int) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import queue
 import signal
 import socket
 import threading
@@ -55,7 +56,7 @@ class Worker:
         project_id: str,
         concurrency: int = 4,
         lease: timedelta = timedelta(seconds=30),
-        poll_seconds: float = 0.1,
+        poll_seconds: float = 0.05,
         housekeeping: bool = True,
         clock: Clock = utcnow,
         metrics: Metrics | None = None,
@@ -78,6 +79,7 @@ class Worker:
         self._active_lock = threading.Lock()
         self._stopping = threading.Event()  # stop claiming
         self._halt = threading.Event()  # stop everything
+        self._completions: queue.Queue[tuple[Claim, Any]] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._slots = threading.BoundedSemaphore(max(concurrency, 1))
         self._pool: ThreadPoolExecutor | None = None
@@ -93,7 +95,7 @@ class Worker:
 
     def start(self) -> None:
         self.register()
-        loops = [self._heartbeat_loop]
+        loops = [self._heartbeat_loop, self._complete_loop]
         if self.concurrency and self.by_id:
             self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="runyard-run")
             loops.append(self._dispatch_loop)
@@ -219,9 +221,11 @@ class Worker:
             clock=self.clock, get_run=lambda rid: self.runs.get(self.principal, rid),
             start_child=lambda name, data, key: self._start_child(run, name, data, key),
         )  # fmt: skip
+        completing = False
         try:
-            result = definition.fn(ctx, **self._arguments(definition, run))
-            self.execution.complete(self.owner, run.id, _jsonable(result), claim)
+            result = _jsonable(definition.fn(ctx, **self._arguments(definition, run)))
+            self._completions.put((claim, result))  # committed with others by the completer
+            completing = True
         except Suspended:
             pass
         except Canceled:
@@ -235,8 +239,44 @@ class Worker:
         except Exception as exc:
             self._fail(ctx, definition, "UNHANDLED_EXCEPTION", describe(exc), retryable=True)
         finally:
-            with self._active_lock:
-                self.active.pop(run.id, None)
+            if not completing:
+                with self._active_lock:
+                    self.active.pop(run.id, None)
+
+    def _complete_loop(self) -> None:
+        """Commit finished runs in groups: one transaction for all that finished meanwhile."""
+        while True:
+            try:
+                first = self._completions.get(timeout=0.2)
+            except queue.Empty:
+                if self._halt.is_set():
+                    return
+                continue
+            batch = [first]
+            while len(batch) < 200:
+                try:
+                    batch.append(self._completions.get_nowait())
+                except queue.Empty:
+                    break
+            self._complete(batch)
+
+    def _complete(self, batch: list[tuple[Claim, Any]]) -> None:
+        try:
+            misses = set(self.execution.complete_many(self.owner, batch))
+        except Exception:
+            log.exception("completing %d runs together failed; completing one by one", len(batch))
+            misses = set(range(len(batch)))
+        for index, (claim, result) in enumerate(batch):
+            try:
+                if index in misses:
+                    self.execution.complete(self.owner, claim.run.id, result)
+            except LeaseLost as exc:
+                log.warning("%s", exc.detail)
+            except Exception:
+                log.exception("completing run %s failed; its lease will expire", claim.run.id)
+            finally:
+                with self._active_lock:
+                    self.active.pop(claim.run.id, None)
 
     def _fail(
         self, ctx: Context, definition: WorkflowDef, code: str, message: str, *, retryable: bool
