@@ -158,3 +158,22 @@ def test_serve_honours_the_start_up_contract_and_the_cli_talks_to_it(
     wrong = RUNNER.invoke(app, ["--url", url, "--api-key", "nope", "runs", "list"])
     assert wrong.exit_code != 0
     assert "401" in wrong.output
+
+
+def test_the_cli_triggers_runs(database_url: str) -> None:
+    _create_workflow(database_url)
+    args = ("runs", "trigger", "invoice-agent", "--input", '{"customer_id": "CUST-7"}',
+            "--idempotency-key", "k-1", "--json")  # fmt: skip
+    code, out = cli(database_url, *args)
+    assert code == 0, out
+    run = json.loads(out)
+    assert (run["status"], run["trigger_type"]) == ("queued", "manual")
+    assert run["input"]["customer_id"] == "CUST-7"
+    code, again = cli(database_url, *args)
+    assert json.loads(again)["id"] == run["id"]
+    code, out = cli(database_url, "runs", "trigger", "invoice-agent", "--input", "[1]")
+    assert code != 0
+    assert "JSON object" in out
+    code, out = cli(database_url, "runs", "trigger", "nope")
+    assert code != 0
+    assert "does not exist" in out
