@@ -229,3 +229,15 @@ def test_metrics_need_the_server_admin_key_and_count_live_runs(admin: Api) -> No
     assert "runyard_queue_depth 1.0" in text
     other, _ = admin.new_project("other", role="admin")
     other.get("/metrics", expect=403)
+
+
+def test_a_retry_honours_its_idempotency_key(admin: Api) -> None:
+    _seed(admin)
+    key = {"Idempotency-Key": "retry-2"}
+    first = admin.post(f"/api/v1/runs/{_id(2)}/retry", expect=201, headers=key)
+    again = admin.post(f"/api/v1/runs/{_id(2)}/retry", expect=201, headers=key)
+    assert again["id"] == first["id"]
+    assert first["source_run_id"] == _id(2)
+    other = admin.post(f"/api/v1/runs/{_id(2)}/retry", expect=201)
+    assert other["id"] != first["id"]
+    admin.post(f"/api/v1/runs/{_id(2)}/retry", expect=422, headers={"Idempotency-Key": "x" * 201})

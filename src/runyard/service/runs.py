@@ -313,11 +313,20 @@ class RunService:
 
         return self._change(principal, run_id, change)
 
-    def retry(self, principal: Principal, run_id: str) -> Run:
-        """A new queued run of the same workflow and input, pointing at this one."""
+    def retry(self, principal: Principal, run_id: str, idempotency_key: str | None = None) -> Run:
+        """A new queued run of the same workflow and input, pointing at this one (a repeated
+        request with the same ``idempotency_key`` gets the run the first one made)."""
         principal.require(Role.WRITE)
+        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+            raise InvalidInput.field(("header", "Idempotency-Key"), "must be 1-200 characters")
         with self.db.write() as conn:
             _, source = self._load(conn, principal, run_id)
+            if idempotency_key is not None:
+                earlier = run_rows.run_by_idempotency_key(
+                    conn, principal.project_id, source.workflow_id, idempotency_key
+                )
+                if earlier is not None:
+                    return earlier
             if not source.status.is_terminal:
                 raise Conflict(
                     f"run {run_id} is {source.status}; only a finished run can be retried"
@@ -352,7 +361,8 @@ class RunService:
             )
             if source.root_run_id == source.id:
                 run = replace(run, root_run_id=run.id)
-            run_rows.insert_runs(conn, [run])
+            if not run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key]):
+                raise Conflict("a retry with this Idempotency-Key is in progress; repeat it")
         return run
 
     def add_step(self, principal: Principal, run_id: str, body: StepIn) -> Step:

@@ -163,10 +163,20 @@ def add_step(
 def _action(name: str) -> Any:
     def act(services: ServicesDep, principal: PrincipalDep, run_id: str) -> JSONResponse:
         run = getattr(services.runs, name)(principal, run_id)
-        return JSONResponse(render.run(run), status_code=201 if name == "retry" else 200)
+        return JSONResponse(render.run(run))
 
     act.__name__ = f"{name}_run"
     return act
+
+
+@router.post("/runs/{run_id}/retry", status_code=201, summary="Retry a finished run as a new run")
+def retry_run(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    run_id: str,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    return JSONResponse(render.run(services.runs.retry(principal, run_id, idempotency_key)), 201)
 
 
 for _name, _summary in (
@@ -174,7 +184,6 @@ for _name, _summary in (
     ("terminate", "End a run at once, executing or not"),
     ("pause", "Pause a run"),
     ("resume", "Resume a paused run"),
-    ("retry", "Retry a finished run as a new run"),
 ):
     router.add_api_route(
         f"/runs/{{run_id}}/{_name}", _action(_name), methods=["POST"], summary=_summary
