@@ -185,8 +185,9 @@ runs = Table(
     Index("ix_runs_started", "project_id", "started_at", "id"),
     Index("ix_runs_finished", "project_id", "finished_at", "id"),
     Index("ix_runs_duration", "project_id", "duration_us", "id"),
-    # Workers claim a project's queued runs of their workflows, oldest first.
-    _live("ix_runs_queue", "status = 'queued'", "project_id", "workflow_id", "queued_at"),
+    # Workers claim a project's queued runs, oldest first: read in (queued_at, pk) order,
+    # a claim stops after the few it takes however long the queue (workflows filtered).
+    _live("ix_runs_queue", "status = 'queued'", "project_id", "queued_at", "pk"),
     # Housekeeping over live runs only (expired leases, wake-ups, time-outs, events): tiny
     # partial indexes that span projects, serving the server's own upkeep, never a query.
     _live("ix_runs_lease", "lease_expires_at IS NOT NULL", "lease_expires_at"),

@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 LIVE_INDEXES = [
-    ("ix_runs_queue", "status = 'queued'", ["project_id", "workflow_id", "queued_at"]),
+    ("ix_runs_queue", "status = 'queued'", ["project_id", "queued_at", "pk"]),
     ("ix_runs_lease", "lease_expires_at IS NOT NULL", ["lease_expires_at"]),
     ("ix_runs_available", "available_at IS NOT NULL", ["available_at"]),
     ("ix_runs_deadline", "deadline_at IS NOT NULL", ["deadline_at"]),
