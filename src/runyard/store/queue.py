@@ -90,11 +90,15 @@ def claimable(
     dependency = _DEPENDENCY
     # OFFSET 0 keeps PostgreSQL from turning this into a hash of every live run (built by
     # a scan of the whole table): it is answered per candidate, through the id index.
-    unfinished = select(dependency.c.pk).where(
-        dependency.c.id == c.depends_on_run_id,
-        dependency.c.project_id == c.project_id,
-        dependency.c.status.in_([s.value for s in RunStatus if not s.is_terminal]),
-    ).offset(0)
+    unfinished = (
+        select(dependency.c.pk)
+        .where(
+            dependency.c.id == c.depends_on_run_id,
+            dependency.c.project_id == c.project_id,
+            dependency.c.status.in_([s.value for s in RunStatus if not s.is_terminal]),
+        )
+        .offset(0)
+    )
     where = [
         c.project_id == project_id,
         c.status == S.QUEUED.value,
