@@ -170,13 +170,16 @@ class Worker:
                 self._slots.release()
             found_work = bool(claims)
             for claim in claims:
-                pool.submit(self._run_in_slot, claim)
+                control = Control()
+                with self._active_lock:  # held from now on: renewed, and requeued on stop
+                    self.active[claim.run.id] = control
+                pool.submit(self._run_in_slot, claim, control)
             if not claims:
                 self._stopping.wait(self.poll_seconds)
 
-    def _run_in_slot(self, claim: Claim) -> None:
+    def _run_in_slot(self, claim: Claim, control: Control) -> None:
         try:
-            self._execute(claim)
+            self._execute(claim, control)
         finally:
             self._slots.release()
 
@@ -210,12 +213,9 @@ class Worker:
 
     # -- one run -------------------------------------------------------------------------
 
-    def _execute(self, claim: Claim) -> None:
+    def _execute(self, claim: Claim, control: Control) -> None:
         definition = self.by_id[claim.run.workflow_id]
         run = replace(claim.run, workflow_name=definition.name)
-        control = Control()
-        with self._active_lock:
-            self.active[run.id] = control
         ctx = Context(
             run, claim.steps, owner=self.owner, execution=self.execution, control=control,
             clock=self.clock, get_run=lambda rid: self.runs.get(self.principal, rid),
