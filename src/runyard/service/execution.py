@@ -165,20 +165,9 @@ class ExecutionService:
                     misses.append(index)
         return misses
 
-    def complete(self, owner: str, run_id: str, result: Any, claim: Claim | None = None) -> Run:
-        """End a run as completed (or canceled, if a cancel came in meanwhile).
-
-        With the ``claim`` it ran under, one guarded ``UPDATE`` does it when the run is
-        still running under ``owner``'s lease; otherwise it is read and locked first.
-        """
-        if claim is not None and claim.run.parent_run_id is None:
-            now = self.clock()
-            done = transition(claim.run, S.COMPLETED, now, result=result, error=None,
-                              failure_reason=None)  # fmt: skip
-            with self.db.write() as conn:
-                if queue.save_held(conn, claim.pk, owner, S.RUNNING, done):
-                    self.metrics.runs_finished.labels(done.status.value).inc()
-                    return done
+    def complete(self, owner: str, run_id: str, result: Any) -> Run:
+        """End a run as completed (or canceled, if a cancel came in meanwhile), reading
+        and locking it first (``complete_many`` is the fast path for plain runs)."""
         with self.db.write() as conn:
             live = self._held(conn, owner, run_id)
             target = S.CANCELED if live.run.status is S.CANCELING else S.COMPLETED

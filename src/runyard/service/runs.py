@@ -7,7 +7,7 @@ changes cannot both apply.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -392,9 +392,13 @@ class RunService:
 
     def workflow_id_of(self, principal: Principal, ref: str) -> str | None:
         """The id of the workflow a ref (id or name) names in the project, if any."""
+        return self.workflow_ids_of(principal, [ref]).get(ref)
+
+    def workflow_ids_of(self, principal: Principal, refs: Sequence[str]) -> dict[str, str]:
+        """Each ref (id or name) that names a workflow of the project -> its id, in one read."""
         with self.db.read() as conn:
-            found = workflow_refs.resolve(conn, principal.project_id, [ref])
-        return found[ref][0] if ref in found else None
+            found = workflow_refs.resolve(conn, principal.project_id, refs)
+        return {ref: workflow_id for ref, (workflow_id, _) in found.items()}
 
     def page(self, query: RunQuery) -> Page:
         with self.db.read() as conn:

@@ -75,6 +75,8 @@ class Worker:
         self.schedules = ScheduleService(db, clock, self.runs)
         self.callbacks = CallbackService(db, clock)
         self.by_id: dict[str, WorkflowDef] = {}
+        # Each workflow function's parameters after ``ctx``, read once at registration.
+        self._parameters: dict[str, list[inspect.Parameter]] = {}
         self.active: dict[str, Control] = {}
         self._active_lock = threading.Lock()
         self._stopping = threading.Event()  # stop claiming
@@ -92,6 +94,8 @@ class Worker:
             body = WorkflowIn.model_validate(definition.registration())
             workflow, _ = self.workflows.create_or_version(self.principal, body)
             self.by_id[workflow.id] = definition
+            signature = inspect.signature(definition.fn)
+            self._parameters[workflow.id] = list(signature.parameters.values())[1:]
 
     def start(self) -> None:
         self.register()
@@ -223,7 +227,7 @@ class Worker:
         )  # fmt: skip
         completing = False
         try:
-            result = _jsonable(definition.fn(ctx, **self._arguments(definition, run)))
+            result = _jsonable(definition.fn(ctx, **self._arguments(run)))
             self._completions.put((claim, result))  # committed with others by the completer
             completing = True
         except Suspended:
@@ -289,8 +293,8 @@ class Worker:
         except LeaseLost as exc:
             log.warning("%s", exc.detail)
 
-    def _arguments(self, definition: WorkflowDef, run: Run) -> dict[str, Any]:
-        parameters = list(inspect.signature(definition.fn).parameters.values())[1:]
+    def _arguments(self, run: Run) -> dict[str, Any]:
+        parameters = self._parameters[run.workflow_id]
         if any(p.kind is p.VAR_KEYWORD for p in parameters):
             return dict(run.input)
         names = {p.name for p in parameters}

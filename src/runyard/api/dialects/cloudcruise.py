@@ -176,7 +176,8 @@ def list_runs(
     words = base.list_values("statuses", [*status, *statuses])
     wanted, requeued = status_filter(words)
     refs = base.list_values("workflow_ids", [*workflow_id, *workflow_ids])
-    ids = tuple(filter(None, (services.runs.workflow_id_of(who, r) for r in refs)))
+    found = services.runs.workflow_ids_of(who, refs)
+    ids = tuple(dict.fromkeys(found[r] for r in refs if r in found))
     if (refs and not ids) or (before is not None and before <= after):
         return JSONResponse([])  # no such workflow, or an empty window: nothing matches
     query = RunQuery(
