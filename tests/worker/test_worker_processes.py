@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -39,12 +41,15 @@ class Workers:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.logs: list[IO[bytes]] = []
 
-    def start(self, concurrency: int = 8, lease: float = 2.0) -> subprocess.Popen[bytes]:
+    def start(
+        self, concurrency: int = 8, lease: float = 2.0, *extra: str
+    ) -> subprocess.Popen[bytes]:
         log = (self.tmp / f"worker-{len(self.processes)}.log").open("wb")
         self.logs.append(log)
         process = subprocess.Popen(
             [str(BIN / "runyard"), "--database-url", self.database_url, "worker",
-             "tests.worker.flows:app", "--concurrency", str(concurrency), "--lease", str(lease)],
+             "tests.worker.flows:app", "--concurrency", str(concurrency), "--lease", str(lease),
+             *extra],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
             env={**os.environ, "RUNYARD_TEST_EFFECTS": str(self.effects)},
         )  # fmt: skip
@@ -147,3 +152,24 @@ def test_four_workers_complete_every_run_exactly_once(
     effects = _effects(workers.effects)
     assert sorted(effects) == sorted((run_id, "once") for run_id in created)
     assert set(effects.values()) == {1}
+
+
+def test_a_standalone_worker_serves_its_metrics(
+    db: Database, setup: tuple[Principal, Workers]
+) -> None:
+    admin, workers = setup
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    workers.start(4, 10.0, "--metrics-port", str(port))
+    service = RunService(db, utcnow)
+    _wait_registered(service, admin, "five-steps")
+    for _ in range(3):
+        service.trigger(admin, "five-steps", TriggerIn())
+    _wait_all_ended(service, admin, 3, within=60)
+    scraped = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    samples = dict(line.rsplit(" ", 1) for line in scraped.splitlines() if line and line[0] != "#")
+    assert float(samples["runyard_claim_latency_seconds_count"]) >= 3
+    assert float(samples['runyard_step_duration_seconds_count{workflow="five-steps"}']) == 15
+    assert float(samples['runyard_runs_finished_total{status="completed"}']) == 3
+    assert float(samples["runyard_queue_depth"]) == 0

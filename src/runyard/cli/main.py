@@ -208,6 +208,21 @@ def _worker(
                   lease=timedelta(seconds=lease), metrics=metrics, poll_seconds=poll)  # fmt: skip
 
 
+def _serve_metrics(db: Any, host: str, port: int) -> Any:
+    """This worker's ``Metrics``, exposed over HTTP on a thread of its own."""
+    from prometheus_client import start_http_server
+
+    from runyard.service.metrics import Metrics
+
+    metrics = Metrics(db)
+    try:
+        start_http_server(port, addr=host, registry=metrics.registry)
+    except OSError as exc:
+        fail(f"--metrics-port {port}: {exc.strerror or exc}")
+    err.print(f"metrics on http://{host}:{port}/metrics")
+    return metrics
+
+
 @app.command("worker")
 def worker_command(
     ctx: typer.Context,
@@ -223,6 +238,14 @@ def worker_command(
     poll: Annotated[
         float, typer.Option(help="Seconds an idle worker waits before looking for runs again.")
     ] = 0.05,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve Prometheus metrics (claim latency, step durations, runs "
+            "finished, live runs) at http://HOST:PORT/metrics."
+        ),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address for --metrics-port.")] = "127.0.0.1",
 ) -> None:
     """Execute workflows: register the app's workflows, then claim and run their runs.
 
@@ -241,7 +264,10 @@ def worker_command(
         db.upgrade()
         if poll <= 0:
             fail("--poll must be a positive number of seconds")
-        found = _worker(db, _load_app(spec), concurrency, target.project, lease, poll=poll)
+        metrics = _serve_metrics(db, metrics_host, metrics_port) if metrics_port else None
+        found = _worker(
+            db, _load_app(spec), concurrency, target.project, lease, metrics=metrics, poll=poll
+        )
         found.run_until_signalled()
     finally:
         db.dispose()
