@@ -145,6 +145,14 @@ def test_steps_are_recorded_and_the_result_kept(world: Any) -> None:
     assert (done.progress, done.attempt) == (100, 1)
     assert done.started_at is not None
     assert done.finished_at is not None
+    history = runs.history(admin, run.id)
+    assert [(h.status, h.attempt) for h in history] == [
+        ("queued", 1),
+        ("running", 1),
+        ("completed", 1),
+    ]
+    assert [h.at for h in history] == sorted(h.at for h in history)
+    assert history[-1].at == done.finished_at
 
 
 def test_retries_back_off_and_errors_are_findable_by_code(world: Any) -> None:
@@ -245,6 +253,13 @@ def test_a_run_whose_worker_vanished_resumes_after_its_last_recorded_step(
     finally:
         successor.stop(grace_seconds=2)
     assert (done.status, done.attempt) == (S.COMPLETED, 2)
+    assert [(h.status, h.attempt) for h in runs.history(admin, run.id)] == [
+        ("queued", 1),
+        ("running", 1),
+        ("queued", 2),
+        ("running", 2),
+        ("completed", 2),
+    ]
     assert done.result == {"a": "fetch-G(recorded)", "b": 4, "c": "store-G"}
     assert "fetch-G" not in CALLS  # the recorded step did not run again
     with pytest.raises(Exception, match="no longer held"):

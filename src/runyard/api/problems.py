@@ -67,6 +67,10 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def status_of(exc: RunyardError) -> int:
+    return next((status for cls, status, _ in STATUS_OF if isinstance(exc, cls)), 400)
+
+
 async def _runyard_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RunyardError)
     for cls, status, title in STATUS_OF:

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from runyard.config import Settings
 from runyard.core.times import Clock
 from runyard.service.access import Principal, authenticate
+from runyard.service.bulk import BulkService
 from runyard.service.execution import ExecutionService
 from runyard.service.metrics import Metrics
 from runyard.service.projects import ProjectService
@@ -28,6 +29,7 @@ class Services:
     projects: ProjectService
     workflows: WorkflowService
     runs: RunService
+    bulk: BulkService
     execution: ExecutionService
     schedules: ScheduleService
     webhooks: WebhookService
@@ -44,6 +46,7 @@ class Services:
             projects=ProjectService(db, clock),
             workflows=WorkflowService(db, clock),
             runs=runs,
+            bulk=BulkService(runs, clock),
             execution=ExecutionService(db, clock, metrics),
             schedules=ScheduleService(db, clock, runs),
             webhooks=WebhookService(db, clock, runs),

@@ -26,7 +26,7 @@ from runyard.service.access import Principal
 from runyard.service.inputs import ImportedRun, ImportIn, RunFields, RunPatch, StepIn, TriggerIn
 from runyard.store import run_reads, run_rows, workflow_refs, workflow_rows
 from runyard.store.database import Database
-from runyard.store.run_reads import Bucket, Page
+from runyard.store.run_reads import Bucket, Page, StatusChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,15 @@ def _step(body: StepIn, seq: int) -> Step:
         started_at=body.started_at,
         finished_at=body.finished_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    parent: Run | None
+    source: Run | None
+    children: list[Run]
+    more_children: bool
+    retries: list[Run]
 
 
 class RunService:
@@ -137,7 +146,9 @@ class RunService:
         )
         run = replace(run, root_run_id=self._root_of(conn, principal, run))
         self._check_dependency(conn, principal, run)
-        inserted = run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key])
+        inserted = run_rows.insert_runs(
+            conn, [run], idempotency_keys=[idempotency_key], history=True
+        )
         return (run, True) if inserted else run
 
     def _check_dependency(self, conn: Connection, principal: Principal, run: Run) -> None:
@@ -361,7 +372,9 @@ class RunService:
             )
             if source.root_run_id == source.id:
                 run = replace(run, root_run_id=run.id)
-            if not run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key]):
+            if not run_rows.insert_runs(
+                conn, [run], idempotency_keys=[idempotency_key], history=True
+            ):
                 raise Conflict("a retry with this Idempotency-Key is in progress; repeat it")
         return run
 
@@ -413,6 +426,36 @@ class RunService:
             return run_reads.stats(
                 conn, self.resolve_query(conn, query.filters_only()), bucket_seconds
             )
+
+    def history(self, principal: Principal, run_id: str) -> list[StatusChange]:
+        with self.db.read() as conn:
+            return run_reads.status_history(conn, principal.project_id, run_id)
+
+    def lineage(self, principal: Principal, run: Run, limit: int = 50) -> Lineage:
+        """The runs around ``run``: its parent and children, the run it retries and its
+        retries (at most ``limit`` of each list)."""
+        related = [i for i in (run.parent_run_id, run.source_run_id) if i]
+        children = self.page(RunQuery(principal.project_id, parent_run_id=run.id, limit=limit))
+        with self.db.read() as conn:
+            found = {r.id: r for r in run_reads.runs_by_ids(conn, principal.project_id, related)}
+            retries = run_reads.retries_of(conn, principal.project_id, run.id, limit)
+        return Lineage(
+            parent=found.get(run.parent_run_id or ""),
+            source=found.get(run.source_run_id or ""),
+            children=children.runs,
+            more_children=children.has_more,
+            retries=retries,
+        )
+
+    def some(self, principal: Principal, run_ids: Sequence[str]) -> list[Run]:
+        """These runs of the project (without steps; unknown ids are left out)."""
+        with self.db.read() as conn:
+            return run_reads.runs_by_ids(conn, principal.project_id, run_ids)
+
+    def error_codes(self, principal: Principal, run_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Each run's step error codes, for a page of runs (one read)."""
+        with self.db.read() as conn:
+            return run_reads.error_codes_of(conn, principal.project_id, run_ids)
 
     def export(self, query: RunQuery) -> Iterator[Run]:
         """Every run of the query, streamed in order from one read transaction."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +39,13 @@ class WorkflowsOfRuns:
         return found or self.workflows[run.workflow_id].version_id
 
 
+@dataclass(frozen=True, slots=True)
+class WorkflowOverview:
+    workflow: Workflow
+    versions: list[tuple[int, datetime]]
+    runs_by_status: dict[str, int]
+
+
 class WorkflowService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -50,9 +58,32 @@ class WorkflowService:
             raise NotFound(f"workflow {id_or_name!r} does not exist")
         return workflow
 
-    def all(self, principal: Principal, types: tuple[str, ...] = ()) -> list[Workflow]:
+    def all(
+        self, principal: Principal, types: tuple[str, ...] = (), *, with_counts: bool = True
+    ) -> list[Workflow]:
         with self.db.read() as conn:
-            return workflow_rows.list_workflows(conn, principal.project_id, types=types)
+            return workflow_rows.list_workflows(
+                conn, principal.project_id, types=types, with_counts=with_counts
+            )
+
+    def overview(self, principal: Principal) -> list[WorkflowOverview]:
+        """Every live workflow with its versions, run counts by status and last run."""
+        with self.db.read() as conn:
+            found = workflow_rows.list_workflows(conn, principal.project_id, with_counts=False)
+            ids = [w.id for w in found]
+            versions = workflow_rows.versions_of(conn, ids)
+            counts = workflow_rows.status_counts(conn, principal.project_id)
+            last = workflow_rows.last_runs(conn, principal.project_id, ids)
+        return [
+            WorkflowOverview(
+                replace(
+                    w, runs_count=sum(counts.get(w.id, {}).values()), last_run_at=last.get(w.id)
+                ),
+                versions.get(w.id, []),
+                counts.get(w.id, {}),
+            )
+            for w in found
+        ]
 
     def of_runs(
         self, principal: Principal, runs: Sequence[Run], *, with_counts: bool = False

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, literal, or_, select, update
 
 from runyard.core.models import Run
 from runyard.core.statuses import RunStatus
 from runyard.store import dialect_hooks as hooks
 from runyard.store import run_rows
 from runyard.store.run_rows import run_from_row
-from runyard.store.schema import projects, runs
+from runyard.store.schema import projects, run_status_changes, runs
 
 S = RunStatus
 LEASED = (S.RUNNING.value, S.CANCELING.value)
@@ -132,6 +132,14 @@ def start_claimed(
             started_at=func.coalesce(c.started_at, literal(now, c.started_at.type)),
             modified_at=now, lease_owner=owner, lease_expires_at=until,
             available_at=None, waiting_for=None,
+        )
+    )  # fmt: skip
+    conn.execute(
+        insert(run_status_changes).from_select(
+            ["project_id", "run_pk", "status", "attempt", "at"],
+            select(c.project_id, c.pk, literal(S.RUNNING.value), c.attempt,
+                   literal(now, c.modified_at.type))
+            .where(c.pk.in_(pks), c.lease_owner == owner, c.status == S.RUNNING.value),
         )
     )  # fmt: skip
 

@@ -14,7 +14,7 @@ from runyard.core.statuses import RunStatus
 from runyard.core.times import to_micros
 from runyard.store import callback_rows
 from runyard.store import dialect_hooks as hooks
-from runyard.store.schema import run_error_codes, run_tags, runs, steps
+from runyard.store.schema import run_error_codes, run_status_changes, run_tags, runs, steps
 
 
 def duration_us(started_at: datetime | None, finished_at: datetime | None) -> int | None:
@@ -140,7 +140,11 @@ def step_values(run_pk: int, step: Step) -> dict[str, Any]:
 
 
 def insert_runs(
-    conn: Connection, records: Sequence[Run], *, idempotency_keys: Sequence[str | None] = ()
+    conn: Connection,
+    records: Sequence[Run],
+    *,
+    idempotency_keys: Sequence[str | None] = (),
+    history: bool = False,
 ) -> dict[str, int]:
     """Insert the runs whose id is new (others are left as they are); their ids -> pks.
 
@@ -181,6 +185,8 @@ def insert_runs(
         conn, [(inserted[run_id], r) for run_id, r in fresh.items() if run_id in inserted]
     )
     hooks.index_search_text(conn, [(row["pk"], row["search_text"]) for row in kept])
+    if history:  # a run created here starts its history (imported ones bring timestamps)
+        record_status(conn, [(pk, fresh[run_id]) for run_id, pk in inserted.items()])
     return inserted
 
 
@@ -303,8 +309,26 @@ def write_state(
         statement = _STATE if execution is None else _STATE_AND_EXECUTION
     if conn.execute(statement, params).rowcount != 1:
         return False
+    if run.status is not expected:
+        record_status(conn, [(run_pk, run)])
     callback_rows.enqueue_if_finished(conn, expected, run)
     return True
+
+
+_RECORD_STATUS = run_status_changes.insert()
+
+
+def record_status(conn: Connection, changed: Sequence[tuple[int, Run]]) -> None:
+    """Add each run's current status to its history (at ``modified_at``)."""
+    if changed:
+        conn.execute(
+            _RECORD_STATUS,
+            [
+                {"project_id": run.project_id, "run_pk": pk, "status": run.status.value,
+                 "attempt": run.attempt, "at": run.modified_at}
+                for pk, run in changed
+            ],
+        )  # fmt: skip
 
 
 def save_run_state(conn: Connection, run_pk: int, expected: RunStatus, run: Run) -> bool:

@@ -185,9 +185,13 @@ runs = Table(
     Index("ix_runs_started", "project_id", "started_at", "id"),
     Index("ix_runs_finished", "project_id", "finished_at", "id"),
     Index("ix_runs_duration", "project_id", "duration_us", "id"),
+    # Runs by workflow and status, counted from the index alone (the workflows page).
+    Index("ix_runs_workflow_status", "project_id", "workflow_id", "status"),
     # Workers claim a project's queued runs, oldest first: read in (queued_at, pk) order,
     # a claim stops after the few it takes however long the queue (workflows filtered).
     _live("ix_runs_queue", "status = 'queued'", "project_id", "queued_at", "pk"),
+    # A run's retries (the runs whose ``source_run_id`` it is), for its lineage.
+    _live("ix_runs_source", "source_run_id IS NOT NULL", "project_id", "source_run_id"),
     # Housekeeping over live runs only (expired leases, wake-ups, time-outs, events): tiny
     # partial indexes that span projects, serving the server's own upkeep, never a query.
     _live("ix_runs_lease", "lease_expires_at IS NOT NULL", "lease_expires_at"),
@@ -229,6 +233,21 @@ run_error_codes = Table(
     Column("error_code", String(200), primary_key=True),
     Column("run_pk", BigId, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
     Index(None, "run_pk"),
+)
+
+# Each status a run took, when, and on which attempt: its status history. Written in the
+# transaction of the change itself (runs imported with their history as timestamps have
+# none: their created/queued/started/finished times tell it).
+run_status_changes = Table(
+    "run_status_changes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("project_id", Uuid, nullable=False),
+    Column("run_pk", BigId, ForeignKey("runs.pk", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UtcTimestamp, nullable=False),
+    Index(None, "run_pk", "id"),
 )
 
 # One row per run tag: the ``tag`` filter (``key`` or ``key=value``) reads this index.

@@ -90,15 +90,37 @@ def list_workflows(
 def _run_counts(
     conn: Connection, project_id: str, workflow_ids: Sequence[str]
 ) -> dict[str, tuple[int, datetime | None]]:
-    """Each workflow's number of runs and newest ``created_at``."""
+    """Each workflow's number of runs and newest ``created_at``, both read from indexes
+    (a count over runs by workflow and status; one index probe for each newest run)."""
     if not workflow_ids:
         return {}
     counted = conn.execute(
-        select(runs.c.workflow_id, func.count(), func.max(runs.c.created_at))
+        select(runs.c.workflow_id, func.count())
         .where(runs.c.project_id == project_id, runs.c.workflow_id.in_(workflow_ids))
         .group_by(runs.c.workflow_id)
     )
-    return {wid: (n, last) for wid, n, last in counted}
+    counts: dict[str, int] = {wid: int(n) for wid, n in counted}
+    last = last_runs(conn, project_id, list(counts))
+    return {wid: (n, last.get(wid)) for wid, n in counts.items()}
+
+
+def last_runs(
+    conn: Connection, project_id: str, workflow_ids: Sequence[str]
+) -> dict[str, datetime]:
+    """Each workflow's newest run's ``created_at`` (one index probe per workflow)."""
+    if not workflow_ids:
+        return {}
+    newest = (
+        select(func.max(runs.c.created_at))
+        .where(runs.c.project_id == project_id, runs.c.workflow_id == workflows.c.id)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(workflows.c.id, newest).where(
+            workflows.c.project_id == project_id, workflows.c.id.in_(workflow_ids)
+        )
+    )
+    return {wid: at for wid, at in rows if at is not None}
 
 
 def workflows_by_id(
@@ -244,3 +266,34 @@ def soft_delete_workflow(conn: Connection, workflow_id: str, now: datetime) -> N
         .where(workflows.c.id == workflow_id)
         .values(deleted_at=now, modified_at=now)
     )
+
+
+def versions_of(
+    conn: Connection, workflow_ids: Sequence[str]
+) -> dict[str, list[tuple[int, datetime]]]:
+    """Each workflow's versions, newest first: (version, created_at)."""
+    if not workflow_ids:
+        return {}
+    v = workflow_versions.c
+    found: dict[str, list[tuple[int, datetime]]] = {wid: [] for wid in workflow_ids}
+    rows = conn.execute(
+        select(v.workflow_id, v.version, v.created_at)
+        .where(v.workflow_id.in_(workflow_ids))
+        .order_by(v.workflow_id, v.version.desc())
+    )
+    for wid, version, created_at in rows:
+        found[wid].append((version, created_at))
+    return found
+
+
+def status_counts(conn: Connection, project_id: str) -> dict[str, dict[str, int]]:
+    """Each workflow's runs by status: ``{workflow_id: {status: n}}``."""
+    found: dict[str, dict[str, int]] = {}
+    rows = conn.execute(
+        select(runs.c.workflow_id, runs.c.status, func.count())
+        .where(runs.c.project_id == project_id)
+        .group_by(runs.c.workflow_id, runs.c.status)
+    )
+    for wid, status, n in rows:
+        found.setdefault(wid, {})[status] = n
+    return found

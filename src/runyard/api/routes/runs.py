@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import StreamingResponse
 
 from runyard.api import render
@@ -19,6 +20,7 @@ from runyard.api.services import PrincipalDep, ServicesDep
 from runyard.core.models import Run
 from runyard.core.query import encode_cursor
 from runyard.core.times import to_rfc3339
+from runyard.service.bulk import BulkAction
 from runyard.service.inputs import ImportIn, RunPatch, StepIn, TriggerIn
 
 router = APIRouter(prefix="/api/v1", tags=["runs"], route_class=OrjsonRoute)
@@ -79,7 +81,7 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _csv_rows(runs: Iterator[Run]) -> Iterator[str]:
+def csv_rows(runs: Iterator[Run]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -96,7 +98,7 @@ def _csv_rows(runs: Iterator[Run]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _jsonl_rows(runs: Iterator[Run]) -> Iterator[bytes]:
+def jsonl_rows(runs: Iterator[Run]) -> Iterator[bytes]:
     for run in runs:
         yield orjson.dumps(render.run(run)) + b"\n"
 
@@ -112,14 +114,42 @@ def export_runs(
     runs = services.runs.export(filters)
     if format == "csv":
         return StreamingResponse(
-            _csv_rows(runs),
+            csv_rows(runs),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="runs.csv"'},
         )
     return StreamingResponse(
-        _jsonl_rows(runs),
+        jsonl_rows(runs),
         media_type="application/x-ndjson",
         headers={"Content-Disposition": 'attachment; filename="runs.jsonl"'},
+    )
+
+
+class BulkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: BulkAction = Field(description="cancel: every live run; retry: every finished run")
+    dry_run: bool = Field(False, description="only count the runs the action would apply to")
+
+
+@router.post("/runs/bulk", summary="Cancel or retry every run matching the filters")
+def bulk_action(
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    filters: FilterDep,
+    body: BulkIn,
+) -> JSONResponse:
+    reject_unknown(request, FILTERS)
+    bulk = services.bulk
+    result = (bulk.count if body.dry_run else bulk.apply)(principal, filters, body.action)
+    return JSONResponse(
+        {
+            "action": result.action.value,
+            "dry_run": result.dry_run,
+            "matched": result.matched,
+            "applied": result.applied,
+            "skipped": result.skipped,
+        }
     )
 
 
