@@ -6,13 +6,15 @@
 
 Both create ``.venv`` and install runyard into it first (again whenever pyproject.toml
 changes). ``test`` also keeps ``.venv-clients``: the vendors' official Python clients
-(tests/clients/requirements.txt), which the acceptance tests drive against a live server.
+(tests/clients/requirements.txt), which the acceptance tests drive against a live server,
+and, when run as root, installs Debian's ``chromium`` for the dashboard's browser tests.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -65,12 +67,35 @@ def ensure_clients() -> Path | None:
     return python
 
 
+def ensure_chromium() -> None:
+    """Debian's Chromium for the browser tests, installed with apt-get when we are root;
+    otherwise those tests are skipped with the reason shown (and fail in CI)."""
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if not shutil.which("apt-get") or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        print("Chromium is not installed; the browser tests will be skipped", flush=True)
+        return
+    print("installing Debian's chromium for the browser tests ...", flush=True)
+    quiet = {
+        "stdout": subprocess.DEVNULL,
+        "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    }
+    done = subprocess.run(["apt-get", "update", "-qq"], **quiet).returncode == 0 and (
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], **quiet).returncode == 0
+    )
+    if not done:
+        print("could not install chromium; the browser tests will be skipped", flush=True)
+
+
 def run(*command: str) -> int:
     print("+", " ".join(command), flush=True)
     return subprocess.run(command, cwd=ROOT).returncode
 
 
 def serve(args: list[str]) -> int:
+    # A key to sign in to the dashboard with, for this local demo (set your own to change it).
+    os.environ.setdefault("RUNYARD_BOOTSTRAP_API_KEY", "ry_local_admin")
+    print(f"dashboard key: {os.environ['RUNYARD_BOOTSTRAP_API_KEY']}", flush=True)
     return run(str(BIN / "runyard"), "serve", "--demo", *args)
 
 
@@ -83,6 +108,7 @@ def test(args: list[str]) -> int:
     for command in checks:
         if code := run(*command):
             return code
+    ensure_chromium()
     clients = ensure_clients()
     if clients is not None:
         os.environ["RUNYARD_CLIENTS_PYTHON"] = str(clients)

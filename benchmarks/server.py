@@ -22,6 +22,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# Headless Chromium on a machine with no outside network: no background connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
 @contextmanager
 def running_server(database_url: str, api_key: str, log: Path, *args: str) -> Iterator[str]:
     """``runyard serve`` on ``database_url`` with ``api_key`` as its bootstrap key, its output

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import runyard
+from runyard import web
 from runyard.api import dialects, problems
 from runyard.api.request_guards import RequestGuards
 from runyard.api.routes import events, health, projects, runs, schedules, webhooks, workflows
@@ -54,6 +55,7 @@ def create_app(
     for module in (health, projects, workflows, runs, events, schedules, webhooks):
         app.include_router(module.router)
     compat = dialects.mount(app)
+    web.install(app)
     refusals = {prefix: sub.state.refusal for prefix, sub in compat.items()}
     app.add_middleware(RequestGuards, max_bytes=settings.max_body_bytes, refusals=refusals)
     return app

@@ -157,6 +157,9 @@ def serve(
 
         start_demo_runs(services)
     err.print(f"runyard serving on http://{host}:{port} (database {settings.database_url})")
+    err.print(f"dashboard: http://{host}:{port}/ — sign in with an API key"
+              + ("" if settings.bootstrap_api_key else
+                 " (set RUNYARD_BOOTSTRAP_API_KEY, or `runyard keys create`)"))  # fmt: skip
     try:
         served = create_app(settings, db, services=services)
         uvicorn.run(served, host=host, port=port, log_level="info")
