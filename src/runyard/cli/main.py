@@ -162,7 +162,8 @@ def serve(
                  " (set RUNYARD_BOOTSTRAP_API_KEY, or `runyard keys create`)"))  # fmt: skip
     try:
         served = create_app(settings, db, services=services)
-        uvicorn.run(served, host=host, port=port, log_level="info")
+        # Open live streams (dashboard tabs) would hold a shutdown open: give requests 5 s.
+        uvicorn.run(served, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
     finally:
         embedded.stop(grace_seconds=10)
 

@@ -88,7 +88,7 @@ class ExecutionService:
         started_runs: list[tuple[int, Run]] = []
         with self.db.write() as conn:
             now = self.clock()
-            plain: list[Live] = []  # no time-out to set: started together in one statement
+            plain: list[tuple[Live, Run]] = []  # no time-out to set: started in one statement
             for live in queue.claimable(conn, project_id, workflow_ids, now, limit):
                 started = transition(live.run, S.RUNNING, now)
                 timeout = (timeouts or {}).get(live.run.workflow_id)
@@ -99,12 +99,13 @@ class ExecutionService:
                     if not queue.save(conn, live, started, execution):
                         continue
                 else:
-                    plain.append(live)
+                    plain.append((live, started))
                 started_runs.append((live.pk, started))
                 ready = max(filter(None, (live.run.queued_at, live.execution.available_at)),
                             default=now)  # fmt: skip
                 self.metrics.claim_latency.observe((now - ready).total_seconds())
-            queue.start_claimed(conn, [live.pk for live in plain], owner, now, now + lease)
+            queue.start_claimed(conn, [live.pk for live, _ in plain], owner, now, now + lease)
+            run_rows.record_status(conn, [(live.pk, started) for live, started in plain])
             steps = run_rows.load_steps_of(conn, [pk for pk, _ in started_runs])
         return [Claim(run, steps[pk], pk) for pk, run in started_runs]
 
@@ -153,16 +154,19 @@ class ExecutionService:
         misses = []
         with self.db.write() as conn:
             now = self.clock()
+            ended_here = []
             for index, (claim, result) in enumerate(done):
                 if claim.run.parent_run_id is not None:
                     misses.append(index)
                     continue
                 ended = transition(claim.run, S.COMPLETED, now, result=result, error=None,
                                    failure_reason=None)  # fmt: skip
-                if queue.save_held(conn, claim.pk, owner, S.RUNNING, ended):
+                if queue.save_held(conn, claim.pk, owner, S.RUNNING, ended, record=False):
+                    ended_here.append((claim.pk, ended))
                     self.metrics.runs_finished.labels(ended.status.value).inc()
                 else:
                     misses.append(index)
+            run_rows.record_status(conn, ended_here)
         return misses
 
     def complete(self, owner: str, run_id: str, result: Any) -> Run:

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, literal, or_, select, update
 
 from runyard.core.models import Run
 from runyard.core.statuses import RunStatus
 from runyard.store import dialect_hooks as hooks
 from runyard.store import run_rows
 from runyard.store.run_rows import run_from_row
-from runyard.store.schema import projects, run_status_changes, runs
+from runyard.store.schema import projects, runs
 
 S = RunStatus
 LEASED = (S.RUNNING.value, S.CANCELING.value)
@@ -120,7 +120,7 @@ def start_claimed(
 ) -> None:
     """Queued runs this transaction locked become ``running`` under ``owner``'s lease: the
     transition ``queued -> running`` (``started_at`` stamped on a first start) in one
-    statement for all of them."""
+    statement for all of them. The caller adds the new status to their histories."""
     if not pks:
         return
     c = runs.c
@@ -134,20 +134,17 @@ def start_claimed(
             available_at=None, waiting_for=None,
         )
     )  # fmt: skip
-    conn.execute(
-        insert(run_status_changes).from_select(
-            ["project_id", "run_pk", "status", "attempt", "at"],
-            select(c.project_id, c.pk, literal(S.RUNNING.value), c.attempt,
-                   literal(now, c.modified_at.type))
-            .where(c.pk.in_(pks), c.lease_owner == owner, c.status == S.RUNNING.value),
-        )
-    )  # fmt: skip
 
 
-def save_held(conn: Connection, pk: int, owner: str, expected: RunStatus, run: Run) -> bool:
-    """End ``run`` in one statement if it is still ``expected`` under ``owner``'s lease."""
+def save_held(
+    conn: Connection, pk: int, owner: str, expected: RunStatus, run: Run, *, record: bool = True
+) -> bool:
+    """End ``run`` in one statement if it is still ``expected`` under ``owner``'s lease
+    (``record=False``: the caller adds the new status to the history with others)."""
     cleared = Execution().values()
-    return run_rows.write_state(conn, pk, expected, run, execution=cleared, owner=owner)
+    return run_rows.write_state(
+        conn, pk, expected, run, execution=cleared, owner=owner, record=record
+    )
 
 
 def held(conn: Connection, owner: str, run_ids: Sequence[str]) -> list[Live]:

@@ -292,10 +292,12 @@ def write_state(
     *,
     execution: dict[str, Any] | None = None,
     owner: str | None = None,
+    record: bool = True,
 ) -> bool:
     """Write ``run``'s mutable fields (and ``execution``'s columns) if the stored run still
     has status ``expected`` (and ``owner``'s lease). A run that ends gets its callback
-    queued in the same transaction."""
+    queued in the same transaction; a new status goes into its history (unless the caller
+    records a batch of them itself: ``record=False``)."""
     values = run_values(run)
     params: dict[str, Any] = {"w_pk": run_pk, "w_status": expected.value}
     params.update((f"v_{f}", values[f]) for f in MUTABLE_FIELDS)
@@ -309,7 +311,7 @@ def write_state(
         statement = _STATE if execution is None else _STATE_AND_EXECUTION
     if conn.execute(statement, params).rowcount != 1:
         return False
-    if run.status is not expected:
+    if record and run.status is not expected:
         record_status(conn, [(run_pk, run)])
     callback_rows.enqueue_if_finished(conn, expected, run)
     return True
