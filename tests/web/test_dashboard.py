@@ -61,6 +61,12 @@ def test_sign_in_goes_back_only_to_a_path_of_this_server(browser: Browser) -> No
         answer = browser.form("/ui/login", {"key": "ry_test_server_admin_key", "next": target},
                               csrf=False)  # fmt: skip
         assert answer.headers["location"] == "/"
+    elsewhere = browser.client.post(
+        "/ui/login", data={"key": "ry_test_server_admin_key"},
+        headers={"Origin": "https://evil.example"},
+    )  # fmt: skip
+    assert elsewhere.status_code == 403
+    assert "set-cookie" not in elsewhere.headers
 
 
 def test_the_explorer_filters_as_the_api_does_and_reflects_them_in_the_url(

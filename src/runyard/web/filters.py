@@ -35,7 +35,6 @@ MULTI = ("workflow_id", "workflow_type", "status", "trigger_type", "credential_i
          "error_code", "tag")  # fmt: skip
 SINGLE = ("search", "range", "created_after", "created_before", "parent_run_id", "sort", "limit",
           "at")  # fmt: skip
-FILTER_NAMES = (*MULTI, "search", "range", "created_after", "created_before", "parent_run_id", "at")
 
 
 def _time(name: str, value: str) -> datetime:
@@ -87,10 +86,6 @@ class View:
     @property
     def is_first_page(self) -> bool:
         return self.cursor is None
-
-    @property
-    def filtered(self) -> bool:
-        return any(self.values.get(n) for n in FILTER_NAMES if n != "at")
 
     def params(self, **changes: str | None) -> list[tuple[str, str]]:
         """The view's parameters, with some changed (``None`` drops one)."""

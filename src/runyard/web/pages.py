@@ -101,7 +101,3 @@ def row_signature(run: Run, codes: list[str]) -> str:
 
 def row_html(run: Run, codes: list[str]) -> str:
     return fragment("_row.html", run=run, codes=codes, sig=row_signature(run, codes))
-
-
-def signature(html: str) -> str:
-    return hashlib.sha256(html.encode()).hexdigest()[:16]

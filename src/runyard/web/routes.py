@@ -11,12 +11,13 @@ from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from runyard.api.routes.runs import csv_rows, jsonl_rows
+from runyard.api.services import get_services as services_of
 from runyard.core.errors import InvalidInput, RunyardError
 from runyard.core.models import TriggerType, WorkflowType
 from runyard.service.access import authenticate
 from runyard.service.bulk import BulkAction
 from runyard.web import chart, filters, live, pages, session
-from runyard.web.session import PageError, Viewer, services_of, viewer
+from runyard.web.session import PageError, Viewer, viewer
 from runyard.web.vendor_views import renderings
 
 router = APIRouter(include_in_schema=False)
@@ -198,6 +199,7 @@ def login_page(request: Request, next: str = "/", reason: str = "") -> HTMLRespo
 
 @router.post("/ui/login", response_model=None)
 async def login(request: Request) -> Response:
+    session.check_origin(request)
     submitted = await session.form(request)
     secret = submitted.get("key", "").strip()
     target = session.safe_next(submitted.get("next"))

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from fastapi import Request
 from starlette.responses import RedirectResponse
 
-from runyard.api.services import Services
+from runyard.api.services import get_services
 from runyard.core.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from runyard.core.models import Role
 from runyard.service.access import Principal, authenticate
@@ -57,11 +57,6 @@ def csrf_token(secret: str) -> str:
     return hmac.new(secret.encode(), b"runyard dashboard csrf", hashlib.sha256).hexdigest()
 
 
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 def here(request: Request) -> str:
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
@@ -72,7 +67,7 @@ def viewer(request: Request) -> Viewer:
     secret = request.cookies.get(KEY_COOKIE)
     if not secret:
         raise SignInRequired(here(request))
-    db = services_of(request).db
+    db = get_services(request).db
     try:
         principal = authenticate(db, secret, request.cookies.get(PROJECT_COOKIE))
     except Unauthenticated as exc:
@@ -111,11 +106,17 @@ async def form(request: Request) -> dict[str, str]:
         raise PageError(400, "the form could not be read") from None
 
 
-def check_action(request: Request, who: Viewer, submitted: dict[str, str]) -> None:
-    """Refuse a POST without this browser's CSRF token or from another origin."""
+def check_origin(request: Request) -> None:
+    """Refuse a POST that a browser says came from another site (signing in included, so
+    no site can sign a visitor in with a key of its own)."""
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
         raise PageError(403, "this action came from another site and was refused")
+
+
+def check_action(request: Request, who: Viewer, submitted: dict[str, str]) -> None:
+    """Refuse a POST without this browser's CSRF token or from another origin."""
+    check_origin(request)
     token = submitted.get("csrf") or request.headers.get("x-csrf-token") or ""
     if not hmac.compare_digest(token.encode(), who.csrf.encode()):
         raise PageError(403, "this form has expired or did not come from runyard; reload the page")
