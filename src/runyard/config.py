@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+
+from runyard.core.durations import parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite:///./runyard.db"
 
@@ -16,6 +19,8 @@ class Settings:
     # Largest request body accepted, in bytes (an import of 1,000 runs fits easily).
     max_body_bytes: int = 16 * 1024 * 1024
     db_pool_size: int = 10
+    # Ended runs older than this are pruned continuously (None: kept for ever).
+    retention: timedelta | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -26,6 +31,8 @@ class Settings:
         }
         if source.get("RUNYARD_MAX_BODY_BYTES"):
             values["max_body_bytes"] = int(source["RUNYARD_MAX_BODY_BYTES"])
+        if source.get("RUNYARD_RETENTION"):
+            values["retention"] = parse_duration(source["RUNYARD_RETENTION"])
         if source.get("RUNYARD_DB_POOL_SIZE"):
             values["db_pool_size"] = int(source["RUNYARD_DB_POOL_SIZE"])
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -177,3 +177,26 @@ def test_the_cli_triggers_runs(database_url: str) -> None:
     code, out = cli(database_url, "runs", "trigger", "nope")
     assert code != 0
     assert "does not exist" in out
+
+
+def test_the_cli_prunes_old_runs(database_url: str, tmp_path: Path) -> None:
+    assert cli(database_url, "db", "upgrade")[0] == 0
+    _create_workflow(database_url)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    lines = [_run_line(1, "completed", "2020-01-01T00:00:00Z"),
+             _run_line(2, "failed", "2020-01-02T00:00:00Z"),
+             _run_line(3, "queued", "2020-01-03T00:00:00Z"),
+             _run_line(4, "completed", now)]  # fmt: skip
+    code, out = cli(database_url, "runs", "import", str(_write_runs(tmp_path / "r.jsonl", lines)))
+    assert code == 0, out
+    code, out = cli(database_url, "runs", "prune", "--older-than", "soon")
+    assert code != 0
+    assert "--older-than" in out
+    code, out = cli(database_url, "runs", "prune", "--older-than", "90d", "--dry-run")
+    assert (code, out.split()[0]) == (0, "2"), out
+    code, out = cli(database_url, "runs", "prune", "--older-than", "90d")
+    assert code == 0, out
+    assert "deleted 2 ended runs" in out
+    code, out = cli(database_url, "runs", "list", "--json")
+    left = sorted(r["id"][-1] for r in json.loads(out)["items"])
+    assert left == ["3", "4"]  # the live run stays, however old

@@ -14,6 +14,7 @@ from runyard.service.bulk import BulkService
 from runyard.service.execution import ExecutionService
 from runyard.service.metrics import Metrics
 from runyard.service.projects import ProjectService
+from runyard.service.retention import RetentionService
 from runyard.service.runs import RunService
 from runyard.service.schedules import ScheduleService
 from runyard.service.webhooks import WebhookService
@@ -30,6 +31,7 @@ class Services:
     workflows: WorkflowService
     runs: RunService
     bulk: BulkService
+    retention: RetentionService
     execution: ExecutionService
     schedules: ScheduleService
     webhooks: WebhookService
@@ -47,6 +49,7 @@ class Services:
             workflows=WorkflowService(db, clock),
             runs=runs,
             bulk=BulkService(runs, clock),
+            retention=RetentionService(db, clock),
             execution=ExecutionService(db, clock, metrics),
             schedules=ScheduleService(db, clock, runs),
             webhooks=WebhookService(db, clock, runs),

@@ -131,7 +131,10 @@ def serve(
     from runyard.worker.sdk import App
 
     target: Target = ctx.obj
-    settings = Settings.from_env(database_url=target.database_url)
+    try:
+        settings = Settings.from_env(database_url=target.database_url)
+    except ValueError as exc:
+        fail(f"configuration: {exc}")
     db = Database.connect(settings.database_url, pool_size=settings.db_pool_size)
     services = prepare(settings, db)
     app_workflows = App()
@@ -149,7 +152,7 @@ def serve(
     # Without --worker the process still keeps runs moving (requeues, wake-ups, time-outs).
     embedded = _worker(
         db, app_workflows if worker else App(), concurrency if worker else 0,
-        metrics=services.metrics,
+        metrics=services.metrics, retention=settings.retention,
     )  # fmt: skip
     embedded.start()
     if demo and worker:
@@ -195,6 +198,7 @@ def _worker(
     lease: float = 30.0,
     metrics: Any = None,
     poll: float = 0.05,
+    retention: Any = None,
 ) -> Any:
     from datetime import timedelta
 
@@ -209,7 +213,17 @@ def _worker(
     if lease <= 0:
         fail("--lease must be a positive number of seconds")
     return Worker(db, workflows, project_id=found.id, concurrency=concurrency,
-                  lease=timedelta(seconds=lease), metrics=metrics, poll_seconds=poll)  # fmt: skip
+                  lease=timedelta(seconds=lease), metrics=metrics, poll_seconds=poll,
+                  retention=retention)  # fmt: skip
+
+
+def _duration(option: str, text: str) -> Any:
+    from runyard.core.durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")
 
 
 def _serve_metrics(db: Any, host: str, port: int) -> Any:
@@ -250,6 +264,10 @@ def worker_command(
         ),
     ] = None,
     metrics_host: Annotated[str, typer.Option(help="Address for --metrics-port.")] = "127.0.0.1",
+    retention: Annotated[
+        str | None,
+        typer.Option(help="Also prune ended runs older than this (90d, 12h) as housekeeping."),
+    ] = None,
 ) -> None:
     """Execute workflows: register the app's workflows, then claim and run their runs.
 
@@ -269,9 +287,11 @@ def worker_command(
         if poll <= 0:
             fail("--poll must be a positive number of seconds")
         metrics = _serve_metrics(db, metrics_host, metrics_port) if metrics_port else None
+        keep = _duration("--retention", retention) if retention else None
         found = _worker(
-            db, _load_app(spec), concurrency, target.project, lease, metrics=metrics, poll=poll
-        )
+            db, _load_app(spec), concurrency, target.project, lease, metrics=metrics, poll=poll,
+            retention=keep,
+        )  # fmt: skip
         found.run_until_signalled()
     finally:
         db.dispose()
@@ -525,3 +545,38 @@ def runs_import(
 
 def main() -> None:
     app()
+
+
+@runs_app.command("prune")
+def runs_prune(
+    ctx: typer.Context,
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Delete ended runs older than this: 90d, 12h, 2w.")
+    ],
+    dry_run: Annotated[bool, typer.Option(help="Only count what would be deleted.")] = False,
+) -> None:
+    """Delete the project's ended runs older than an age, with everything they own.
+
+    Deletes in short transactions (1,000 runs; 200 on SQLite), pausing after each, so
+    the API and workers carry on meanwhile; live runs are never deleted. Needs an admin
+    key. To prune continuously instead, set RUNYARD_RETENTION=90d for `runyard serve`.
+    """
+    _duration("--older-than", older_than)
+    if dry_run:
+        found = _run(ctx, "POST", "/api/v1/runs/prune",
+                     json={"older_than": older_than, "dry_run": True})  # fmt: skip
+        output.console.print(
+            f"{found['matched']:,} ended runs were created before {found['cutoff']}"
+        )
+        return
+    deleted, started = 0, time.perf_counter()
+    while True:
+        done = _run(ctx, "POST", "/api/v1/runs/prune", json={"older_than": older_than})
+        deleted += done["deleted"]
+        if not done["more"]:
+            break
+        err.print(f"deleted {deleted:,} runs so far ...")
+    elapsed = time.perf_counter() - started
+    output.console.print(
+        f"deleted {deleted:,} ended runs created before {done['cutoff']} in {elapsed:,.1f} s"
+    )

@@ -252,6 +252,13 @@ def index_search_text(conn: Connection, texts: Sequence[tuple[int, str]]) -> Non
         conn.exec_driver_sql("INSERT INTO run_search(rowid, search_text) VALUES (?, ?)", texts)
 
 
+def unindex_search_text(conn: Connection, pks: Sequence[int]) -> None:
+    """Remove deleted runs from SQLite's FTS table (PostgreSQL's index follows by itself)."""
+    if is_sqlite(conn.dialect) and pks:
+        marks = ", ".join("?" * len(pks))
+        conn.exec_driver_sql(f"DELETE FROM run_search WHERE rowid IN ({marks})", tuple(pks))
+
+
 def bulk_insert_new(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, key: str
 ) -> set[Any]:

@@ -33,6 +33,7 @@ from runyard.service.callbacks import CallbackService
 from runyard.service.execution import Claim, ExecutionService, LeaseLost
 from runyard.service.inputs import TriggerIn, WorkflowIn
 from runyard.service.metrics import Metrics
+from runyard.service.retention import RetentionService
 from runyard.service.runs import RunService
 from runyard.service.schedules import ScheduleService
 from runyard.service.workflows import WorkflowService
@@ -60,8 +61,10 @@ class Worker:
         housekeeping: bool = True,
         clock: Clock = utcnow,
         metrics: Metrics | None = None,
+        retention: timedelta | None = None,
     ) -> None:
         self.app = app
+        self.keep = retention
         self.concurrency = concurrency
         self.lease = lease
         self.poll_seconds = poll_seconds
@@ -74,6 +77,7 @@ class Worker:
         self.workflows = WorkflowService(db, clock)
         self.schedules = ScheduleService(db, clock, self.runs)
         self.callbacks = CallbackService(db, clock)
+        self.retention = RetentionService(db, clock)
         self.by_id: dict[str, WorkflowDef] = {}
         # Each workflow function's parameters after ``ctx``, read once at registration.
         self._parameters: dict[str, list[inspect.Parameter]] = {}
@@ -212,6 +216,8 @@ class Worker:
                 self.execution.housekeeping()
                 self.schedules.fire_due()
                 self.callbacks.deliver_due()
+                if self.keep is not None:
+                    self.retention.prune_due(self.keep)
             except Exception:
                 log.exception("housekeeping failed; retrying")
 

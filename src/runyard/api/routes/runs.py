@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.responses import StreamingResponse
 
 from runyard.api import render
@@ -17,6 +17,7 @@ from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
 from runyard.api.run_params import FILTERS, FilterDep, QueryDep, reject_unknown
 from runyard.api.services import PrincipalDep, ServicesDep
+from runyard.core.durations import parse_duration
 from runyard.core.models import Run
 from runyard.core.query import encode_cursor
 from runyard.core.times import to_rfc3339
@@ -149,6 +150,41 @@ def bulk_action(
             "matched": result.matched,
             "applied": result.applied,
             "skipped": result.skipped,
+        }
+    )
+
+
+class PruneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    older_than: str = Field(description="Age of the runs to delete, e.g. 90d, 12h, 2w")
+    dry_run: bool = Field(False, description="only count the runs that would be deleted")
+    limit: int = Field(10_000, ge=1, le=100_000, description="most runs deleted by this call")
+
+    @field_validator("older_than")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+@router.post("/runs/prune", summary="Delete ended runs older than an age (admin)")
+def prune_runs(services: ServicesDep, principal: PrincipalDep, body: PruneIn) -> JSONResponse:
+    """Deletes in short transactions (1,000 runs; 200 on SQLite) up to ``limit`` runs,
+    oldest first; ``more`` says whether older runs remain. Live runs are never deleted."""
+    age = parse_duration(body.older_than)
+    retention = services.retention
+    done = (
+        retention.count(principal, age)
+        if body.dry_run
+        else retention.prune(principal, age, body.limit)
+    )
+    return JSONResponse(
+        {
+            "cutoff": to_rfc3339(done.cutoff),
+            "dry_run": body.dry_run,
+            "matched": done.matched,
+            "deleted": done.deleted,
+            "more": done.more,
         }
     )
 
