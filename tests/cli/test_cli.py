@@ -200,3 +200,14 @@ def test_the_cli_prunes_old_runs(database_url: str, tmp_path: Path) -> None:
     code, out = cli(database_url, "runs", "list", "--json")
     left = sorted(r["id"][-1] for r in json.loads(out)["items"])
     assert left == ["3", "4"]  # the live run stays, however old
+
+
+def test_serve_answers_from_several_processes(database_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    with running_server(
+        database_url, "ry_cli_admin", log, "--no-worker", "--processes", "2"
+    ) as url:
+        headers = {"Authorization": "Bearer ry_cli_admin"}
+        for _ in range(10):
+            assert httpx.get(f"{url}/api/v1/runs/count", headers=headers).json() == {"count": 0}
+    assert log.read_text().count("Started server process") == 2

@@ -59,3 +59,9 @@ def create_app(
     refusals = {prefix: sub.state.refusal for prefix, sub in compat.items()}
     app.add_middleware(RequestGuards, max_bytes=settings.max_body_bytes, refusals=refusals)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The application as configured by the environment (``runyard serve --processes``
+    builds one in each server process with it)."""
+    return create_app(Settings.from_env())

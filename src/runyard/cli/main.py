@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -121,6 +122,13 @@ def serve(
     concurrency: Annotated[
         int, typer.Option(help="Runs the embedded worker executes at once.")
     ] = 4,
+    processes: Annotated[
+        int,
+        typer.Option(
+            help="Server processes answering requests on the port (the embedded worker "
+            "runs once, in the parent)."
+        ),
+    ] = 1,
 ) -> None:
     """Run the API server (migrating the database first), with an embedded worker."""
     import uvicorn
@@ -131,6 +139,8 @@ def serve(
     from runyard.worker.sdk import App
 
     target: Target = ctx.obj
+    if processes < 1:
+        fail("--processes must be at least 1")
     try:
         settings = Settings.from_env(database_url=target.database_url)
     except ValueError as exc:
@@ -163,10 +173,16 @@ def serve(
     err.print(f"dashboard: http://{host}:{port}/ — sign in with an API key"
               + ("" if settings.bootstrap_api_key else
                  " (set RUNYARD_BOOTSTRAP_API_KEY, or `runyard keys create`)"))  # fmt: skip
+    # Open live streams (dashboard tabs) would hold a shutdown open: give requests 5 s.
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
+                               "timeout_graceful_shutdown": 5}  # fmt: skip
     try:
-        served = create_app(settings, db, services=services)
-        # Open live streams (dashboard tabs) would hold a shutdown open: give requests 5 s.
-        uvicorn.run(served, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+        if processes == 1:
+            uvicorn.run(create_app(settings, db, services=services), **options)
+        else:  # each process builds its app from the environment, as this one did
+            os.environ["RUNYARD_DATABASE_URL"] = settings.database_url
+            uvicorn.run("runyard.api.app:from_environment", factory=True, workers=processes,
+                        **options)  # fmt: skip
     finally:
         embedded.stop(grace_seconds=10)
 
