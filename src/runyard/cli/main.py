@@ -179,12 +179,29 @@ def serve(
     try:
         if processes == 1:
             uvicorn.run(create_app(settings, db, services=services), **options)
-        else:  # each process builds its app from the environment, as this one did
-            os.environ["RUNYARD_DATABASE_URL"] = settings.database_url
-            uvicorn.run("runyard.api.app:from_environment", factory=True, workers=processes,
-                        **options)  # fmt: skip
+        else:
+            _serve_processes(settings, processes, options)
     finally:
         embedded.stop(grace_seconds=10)
+
+
+def _serve_processes(settings: Settings, processes: int, options: dict[str, Any]) -> None:
+    """``processes`` uvicorn processes on one listening socket, each building its app from
+    the environment, as this process did (uvicorn.run's multi-process path, plus one fix)."""
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ["RUNYARD_DATABASE_URL"] = settings.database_url
+    config = uvicorn.Config("runyard.api.app:from_environment", factory=True,
+                            workers=processes, **options)  # fmt: skip
+    listening = config.bind_socket()
+    # uvicorn's socket is made with protocol 0, so asyncio does not set TCP_NODELAY on the
+    # connections it accepts (it looks for IPPROTO_TCP) and each response waited ~40 ms
+    # for a delayed ACK. Set on the listening socket, accepted ones inherit it.
+    listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[listening]).run()
 
 
 def _load_app(spec: str) -> Any:
