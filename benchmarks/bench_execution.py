@@ -25,10 +25,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from benchmarks.bench_queries import percentile
+from benchmarks.server import scratch_postgres
 from runyard.core.models import Role
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus
@@ -51,18 +51,8 @@ def fresh_database(target: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{folder}/bench.db"
         return
-    admin = create_engine(
-        make_url(target).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {SCRATCH}"))
-    try:
-        yield make_url(target).set(database=SCRATCH).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)"))
-        admin.dispose()
+    with scratch_postgres(target, SCRATCH) as url:
+        yield url
 
 
 def start_workers(

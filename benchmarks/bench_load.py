@@ -120,7 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     label = "SQLite" if args.database == "sqlite" else "PostgreSQL"
     with (
-        scratch_copy(args.database, args.runs) as url,
+        scratch_copy(args.database, args.runs, name="runyard_bench_load") as url,
         running_server(
             url, API_KEY, RESULTS / "server.log", "--no-worker", "--processes", str(args.processes)
         ) as base,  # fmt: skip

@@ -25,20 +25,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from benchmarks.bench_queries import API_KEY, RESULTS, percentile
-from benchmarks.server import running_server
+from benchmarks.server import running_server, scratch_postgres
 
 SCRATCH = "runyard_bench_prune"
 
 
 @contextmanager
-def scratch_copy(database: str, runs: int) -> Iterator[str]:
+def scratch_copy(database: str, runs: int, name: str = SCRATCH) -> Iterator[str]:
     if database == "sqlite":
         source = RESULTS / f"bench-{runs}.db"
-        target = RESULTS / "prune-scratch.db"
+        target = RESULTS / f"{name}.db"
         with create_engine(f"sqlite:///{source}").connect() as conn:  # fold the WAL in first
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copyfile(source, target)
@@ -48,17 +48,8 @@ def scratch_copy(database: str, runs: int) -> Iterator[str]:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
         return
-    url = make_url(database).set(drivername="postgresql+psycopg")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)"))
-        conn.execute(text(f'CREATE DATABASE {SCRATCH} TEMPLATE "{url.database}"'))
-    try:
-        yield make_url(database).set(database=SCRATCH).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)"))
-        admin.dispose()
+    with scratch_postgres(database, name, template=make_url(database).database) as url:
+        yield url
 
 
 def probe(
