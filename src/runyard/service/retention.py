@@ -70,6 +70,9 @@ class RetentionService:
         return sum(self._batch(project_id, cutoff, batch) for project_id in project_ids)
 
     def _batch(self, project_id: str, cutoff: datetime, size: int) -> int:
+        with self.db.read() as conn:  # a look first: no write lock when nothing is due
+            if not retention.prunable(conn, project_id, cutoff, 1):
+                return 0
         with self.db.write() as conn:
             found = retention.prunable(conn, project_id, cutoff, size)
             return retention.delete_runs(conn, project_id, found)
