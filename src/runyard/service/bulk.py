@@ -2,8 +2,9 @@
 
 The walk is a keyset walk over the query narrowed to the statuses the action applies to
 and to runs created before the action began, so the runs a retry creates are never
-visited and no run is acted on twice. Each run goes through the same guarded change as
-a single action; a run that changed meanwhile (finished, say) is counted as skipped.
+visited and no run is acted on twice. Each page of runs is acted on in one transaction,
+each run through the same guarded change as a single action; a run that changed meanwhile
+(finished, say) is counted as skipped.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
-from runyard.core.errors import Conflict, IllegalTransition
 from runyard.core.models import Role
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus
@@ -67,17 +67,13 @@ class BulkService:
         scoped = self.scope(query, action)
         if scoped is None:
             return BulkResult(action, 0)
-        act = self.runs.cancel if action is BulkAction.CANCEL else self.runs.retry
+        act = self.runs.cancel_many if action is BulkAction.CANCEL else self.runs.retry_many
         applied = skipped = 0
         page_query = replace(scoped, limit=BATCH)
-        while True:
+        while True:  # a page at a time, each in one transaction
             page = self.runs.page(page_query)
-            for run in page.runs:
-                try:
-                    act(principal, run.id)
-                    applied += 1
-                except (IllegalTransition, Conflict):
-                    skipped += 1
+            done = act(principal, [run.id for run in page.runs])
+            applied, skipped = applied + done, skipped + len(page.runs) - done
             if not page.has_more or page.last is None:
                 break
             page_query = replace(page_query, after=page.last)

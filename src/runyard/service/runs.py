@@ -264,11 +264,40 @@ class RunService:
         """Apply ``change(run) -> Run`` under a status guard; refuse if it raced."""
         principal.require(Role.WRITE)
         with self.db.write() as conn:
-            pk, run = self._load(conn, principal, run_id, for_update=True)
-            updated: Run = change(run)
-            if not run_rows.save_run_state(conn, pk, run.status, updated):
-                raise Conflict(f"run {run_id} changed while this request ran; retry")
+            return self._change_in(conn, principal, run_id, change)
+
+    def _change_in(self, conn: Connection, principal: Principal, run_id: str, change: Any) -> Run:
+        pk, run = self._load(conn, principal, run_id, for_update=True)
+        updated: Run = change(run)
+        if not run_rows.save_run_state(conn, pk, run.status, updated):
+            raise Conflict(f"run {run_id} changed while this request ran; retry")
         return updated
+
+    def _cancel_change(self, run: Run) -> Run:
+        return transition(run, cancel_target(run.status), self.clock())
+
+    def cancel_many(self, principal: Principal, run_ids: Sequence[str]) -> int:
+        """Cancel these runs in one transaction; returns how many could be (a run that
+        ended or changed meanwhile is left as it is)."""
+        return self._many(principal, run_ids, lambda conn, run_id: self._change_in(
+            conn, principal, run_id, self._cancel_change))  # fmt: skip
+
+    def retry_many(self, principal: Principal, run_ids: Sequence[str]) -> int:
+        """Retry these finished runs in one transaction; returns how many were."""
+        return self._many(principal, run_ids, lambda conn, run_id: self._retry_in(
+            conn, principal, run_id, None))  # fmt: skip
+
+    def _many(self, principal: Principal, run_ids: Sequence[str], act: Any) -> int:
+        principal.require(Role.WRITE)
+        done = 0
+        with self.db.write() as conn:
+            for run_id in run_ids:
+                try:
+                    act(conn, run_id)
+                    done += 1
+                except (IllegalTransition, Conflict):  # raised before anything was written
+                    continue
+        return done
 
     def report(self, principal: Principal, run_id: str, patch: RunPatch) -> Run:
         """An executor reports on a run: status (through the table), result, error, progress."""
@@ -299,9 +328,7 @@ class RunService:
         return self._change(principal, run_id, change)
 
     def cancel(self, principal: Principal, run_id: str) -> Run:
-        return self._change(
-            principal, run_id, lambda run: transition(run, cancel_target(run.status), self.clock())
-        )
+        return self._change(principal, run_id, self._cancel_change)
 
     def terminate(self, principal: Principal, run_id: str) -> Run:
         """End a run at once; a worker executing it stops at its next heartbeat or step."""
@@ -331,51 +358,50 @@ class RunService:
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
             raise InvalidInput.field(("header", "Idempotency-Key"), "must be 1-200 characters")
         with self.db.write() as conn:
-            _, source = self._load(conn, principal, run_id)
-            if idempotency_key is not None:
-                earlier = run_rows.run_by_idempotency_key(
-                    conn, principal.project_id, source.workflow_id, idempotency_key
-                )
-                if earlier is not None:
-                    return earlier
-            if not source.status.is_terminal:
-                raise Conflict(
-                    f"run {run_id} is {source.status}; only a finished run can be retried"
-                )
-            refs = workflow_refs.resolve(conn, principal.project_id, [source.workflow_id])
-            version = (
-                refs[source.workflow_id][1]
-                if source.workflow_id in refs
-                else source.workflow_version
+            return self._retry_in(conn, principal, run_id, idempotency_key)
+
+    def _retry_in(
+        self, conn: Connection, principal: Principal, run_id: str, idempotency_key: str | None
+    ) -> Run:
+        _, source = self._load(conn, principal, run_id)
+        if idempotency_key is not None:
+            earlier = run_rows.run_by_idempotency_key(
+                conn, principal.project_id, source.workflow_id, idempotency_key
             )
-            now = self.clock()
-            run = replace(
-                source,
-                id=uuid7(),
-                workflow_version=version,
-                status=RunStatus.QUEUED,
-                attempt=1,
-                result=None,
-                error=None,
-                failure_reason=None,
-                failure_category=None,
-                progress=0,
-                credits_used=0.0,
-                source_run_id=source.id,
-                trigger_type=source.trigger_type,
-                created_at=now,
-                queued_at=now,
-                started_at=None,
-                finished_at=None,
-                modified_at=now,
-                steps=None,
-            )
-            if source.root_run_id == source.id:
-                run = replace(run, root_run_id=run.id)
-            if not run_rows.insert_runs(
-                conn, [run], idempotency_keys=[idempotency_key], history=True
-            ):
-                raise Conflict("a retry with this Idempotency-Key is in progress; repeat it")
+            if earlier is not None:
+                return earlier
+        if not source.status.is_terminal:
+            raise Conflict(f"run {run_id} is {source.status}; only a finished run can be retried")
+        refs = workflow_refs.resolve(conn, principal.project_id, [source.workflow_id])
+        version = (
+            refs[source.workflow_id][1] if source.workflow_id in refs else source.workflow_version
+        )
+        now = self.clock()
+        run = replace(
+            source,
+            id=uuid7(),
+            workflow_version=version,
+            status=RunStatus.QUEUED,
+            attempt=1,
+            result=None,
+            error=None,
+            failure_reason=None,
+            failure_category=None,
+            progress=0,
+            credits_used=0.0,
+            source_run_id=source.id,
+            trigger_type=source.trigger_type,
+            created_at=now,
+            queued_at=now,
+            started_at=None,
+            finished_at=None,
+            modified_at=now,
+            steps=None,
+        )
+        if source.root_run_id == source.id:
+            run = replace(run, root_run_id=run.id)
+        if not run_rows.insert_runs(conn, [run], idempotency_keys=[idempotency_key], history=True):
+            raise Conflict("a retry with this Idempotency-Key is in progress; repeat it")
         return run
 
     def add_step(self, principal: Principal, run_id: str, body: StepIn) -> Step:

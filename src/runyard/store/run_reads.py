@@ -52,6 +52,12 @@ def plan(conn: Connection, query: RunQuery) -> qc.Plan:
     return qc.plan_from_probes(found, _search_workflows(conn, query))
 
 
+def _runs(conn: Connection, rows: Sequence[RowMapping]) -> list[Run]:
+    """Rows of ``runs`` as records, with their workflows' names (one read for all)."""
+    names = workflow_names(conn, sorted({m["workflow_id"] for m in rows}))
+    return [run_from_row(m, names.get(m["workflow_id"])) for m in rows]
+
+
 def list_page(conn: Connection, query: RunQuery) -> Page:
     chosen = plan(conn, query)
     if chosen.candidates is not None and not chosen.candidates:
@@ -61,8 +67,7 @@ def list_page(conn: Connection, query: RunQuery) -> Page:
         rows = [r._mapping for r in conn.execute(statement)]
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
-    names = workflow_names(conn, sorted({m["workflow_id"] for m in rows}))
-    found = [run_from_row(m, names.get(m["workflow_id"])) for m in rows]
+    found = _runs(conn, rows)
     total = count(conn, query, chosen) if query.include_total else None
     last = _position(query, rows[-1]) if rows else None
     return Page(found, has_more, last, total)
@@ -137,9 +142,7 @@ def runs_by_ids(conn: Connection, project_id: str, run_ids: Sequence[str]) -> li
     if not run_ids:
         return []
     found = conn.execute(select(runs).where(runs.c.id.in_(list(run_ids))))
-    rows = [r._mapping for r in found if r.project_id == project_id]  # see _pks_of
-    names = workflow_names(conn, sorted({m["workflow_id"] for m in rows}))
-    return [run_from_row(m, names.get(m["workflow_id"])) for m in rows]
+    return _runs(conn, [r._mapping for r in found if r.project_id == project_id])  # _pks_of
 
 
 def retries_of(conn: Connection, project_id: str, run_id: str, limit: int = 50) -> list[Run]:
@@ -153,8 +156,7 @@ def retries_of(conn: Connection, project_id: str, run_id: str, limit: int = 50) 
             .limit(limit)
         )
     ]
-    names = workflow_names(conn, sorted({m["workflow_id"] for m in rows}))
-    return [run_from_row(m, names.get(m["workflow_id"])) for m in rows]
+    return _runs(conn, rows)
 
 
 @dataclass(frozen=True, slots=True)
