@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, insert, select
 
 from runyard.core.models import Role
 from runyard.core.query import RunQuery
@@ -19,6 +21,7 @@ from runyard.service.projects import ProjectService
 from runyard.service.runs import RunService
 from runyard.service.workflows import WorkflowService
 from runyard.store.database import Database
+from runyard.store.schema import projects
 
 BASE = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -157,3 +160,27 @@ def test_postgres_upkeep_vacuums_the_run_tables_after_a_bulk_import(
                 "SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'runs'"
             ).scalar()
     assert vacuumed is not None
+
+
+def test_upkeep_leaves_pooled_connections_transactional(database_url: str) -> None:
+    """The upkeep pass runs outside a transaction (VACUUM must); the connection it used
+    goes back to the pool, and a write transaction on it must still roll back whole."""
+    db = Database.connect(database_url, pool_size=1)
+    try:
+        db.upkeep.stop()
+        db.upkeep.run_once()
+        name = f"p-{uuid.uuid4().hex}"
+
+        def half_done() -> None:
+            with db.write() as conn:
+                values = {"id": str(uuid.uuid4()), "name": name, "created_at": utcnow()}
+                conn.execute(insert(projects).values(**values))
+                raise RuntimeError("the transaction fails after its first statement")
+
+        with pytest.raises(RuntimeError):
+            half_done()
+        with db.read() as conn:
+            found = conn.execute(select(func.count()).where(projects.c.name == name)).scalar()
+        assert found == 0
+    finally:
+        db.dispose()

@@ -12,6 +12,7 @@ from runyard.core.models import Run
 from runyard.core.query import Position, RunQuery, SortField
 from runyard.core.times import to_micros
 from runyard.store import query_compiler as qc
+from runyard.store import run_counts
 from runyard.store.run_rows import run_from_row
 from runyard.store.schema import run_error_codes, run_status_changes, runs
 from runyard.store.workflow_rows import workflow_names
@@ -74,7 +75,12 @@ def list_page(conn: Connection, query: RunQuery) -> Page:
 
 
 def count(conn: Connection, query: RunQuery, chosen: qc.Plan | None = None) -> int:
-    """How many runs match; ``chosen`` reuses the probes of a page of the same query."""
+    """How many runs match; ``chosen`` reuses the probes of a page of the same query.
+
+    A query of nothing but workflows and statuses is summed from the kept counts.
+    """
+    if run_counts.answers(query):
+        return run_counts.total(conn, query)
     chosen = chosen or plan(conn, query)
     if chosen.candidates is not None and not chosen.candidates:
         return 0

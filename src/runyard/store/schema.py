@@ -8,6 +8,7 @@ integer ``pk`` that child tables and the SQLite search index point at.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -248,6 +249,27 @@ run_status_changes = Table(
     Column("attempt", Integer, nullable=False),
     Column("at", UtcTimestamp, nullable=False),
     Index(None, "run_pk", "id"),
+)
+
+# Runs per project, workflow and status, kept by triggers on ``runs`` (migration 0006;
+# store/run_counts.py). On PostgreSQL the triggers append +1/-1 rows to
+# ``run_count_deltas``, folded into ``run_counts`` every few seconds; on SQLite they
+# update ``run_counts`` itself and the deltas table stays empty.
+run_counts = Table(
+    "run_counts",
+    metadata,
+    Column("project_id", Uuid, primary_key=True),
+    Column("workflow_id", Uuid, primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+run_count_deltas = Table(
+    "run_count_deltas",
+    metadata,
+    Column("project_id", Uuid, nullable=False),
+    Column("workflow_id", Uuid, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("n", Integer, nullable=False),
 )
 
 # One row per run tag: the ``tag`` filter (``key`` or ``key=value``) reads this index.

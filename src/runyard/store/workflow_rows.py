@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Row, func, select, update
 from runyard.core.ids import canonical_uuid
 from runyard.core.models import Parameter, Workflow, WorkflowType
 from runyard.core.search_text import fold
+from runyard.store import run_counts
 from runyard.store.schema import runs, workflow_parameters, workflow_versions, workflows
 
 
@@ -90,16 +91,12 @@ def list_workflows(
 def _run_counts(
     conn: Connection, project_id: str, workflow_ids: Sequence[str]
 ) -> dict[str, tuple[int, datetime | None]]:
-    """Each workflow's number of runs and newest ``created_at``, both read from indexes
-    (a count over runs by workflow and status; one index probe for each newest run)."""
+    """Each workflow's number of runs (from the kept counts) and newest ``created_at``
+    (one index probe for each)."""
     if not workflow_ids:
         return {}
-    counted = conn.execute(
-        select(runs.c.workflow_id, func.count())
-        .where(runs.c.project_id == project_id, runs.c.workflow_id.in_(workflow_ids))
-        .group_by(runs.c.workflow_id)
-    )
-    counts: dict[str, int] = {wid: int(n) for wid, n in counted}
+    kept = run_counts.by_workflow_status(conn, project_id, workflow_ids)
+    counts = {wid: sum(by_status.values()) for wid, by_status in kept.items()}
     last = last_runs(conn, project_id, list(counts))
     return {wid: (n, last.get(wid)) for wid, n in counts.items()}
 
@@ -288,12 +285,4 @@ def versions_of(
 
 def status_counts(conn: Connection, project_id: str) -> dict[str, dict[str, int]]:
     """Each workflow's runs by status: ``{workflow_id: {status: n}}``."""
-    found: dict[str, dict[str, int]] = {}
-    rows = conn.execute(
-        select(runs.c.workflow_id, runs.c.status, func.count())
-        .where(runs.c.project_id == project_id)
-        .group_by(runs.c.workflow_id, runs.c.status)
-    )
-    for wid, status, n in rows:
-        found.setdefault(wid, {})[status] = n
-    return found
+    return run_counts.by_workflow_status(conn, project_id)
