@@ -195,9 +195,15 @@ def parked_canceling(conn: Connection, limit: int = 100) -> list[Live]:
     """Runs canceled while parked (sleeping or waiting for an event): no worker will see
     the cancel, so upkeep finishes it."""
     c = runs.c
-    parked = or_(c.available_at.is_not(None), c.waiting_for.is_not(None))
-    where = [c.status == S.CANCELING.value, c.lease_owner.is_(None), parked]
-    return _locked(conn, where, (c.pk,), limit)
+    canceling = [c.status == S.CANCELING.value, c.lease_owner.is_(None)]
+    # Two reads, each along its small partial index of parked runs: one read of both
+    # kinds (an OR) had the planners walk the whole runs table in pk order.
+    sleeping = _locked(conn, [*canceling, c.available_at.is_not(None)], (c.available_at,), limit)
+    waiting = _locked(
+        conn, [*canceling, c.waiting_for.is_not(None)], (c.project_id, c.waiting_for), limit
+    )
+    found = {live.pk: live for live in [*sleeping, *waiting]}
+    return [found[pk] for pk in sorted(found)][:limit]
 
 
 def waiting_for(conn: Connection, project_id: str, key: str, limit: int = 1000) -> list[Live]:
