@@ -6,6 +6,12 @@ from typing import Any
 
 import pytest
 
+from runyard.core.errors import Unauthenticated
+from runyard.core.models import Role
+from runyard.core.times import utcnow
+from runyard.service.access import Authenticator, Principal
+from runyard.service.projects import ProjectService
+from runyard.store.database import Database
 from tests.api.conftest import Api, make_workflow
 from tests.conftest import ADMIN_KEY
 
@@ -193,3 +199,22 @@ def test_an_import_cannot_overwrite_another_projects_run(
     assert a.post("/api/v1/runs/import", body, expect=200) == {"imported": 0, "skipped": 1}
     assert b.get(f"/api/v1/runs/{RUN_B}")["status"] == "failed"
     a.get(f"/api/v1/runs/{RUN_B}", expect=404)
+
+
+def test_a_key_revoked_elsewhere_is_honoured_for_at_most_the_memory_span(db: Database) -> None:
+    """Another process revoking a key cannot tell this one: this one stops honouring it
+    once its memory of the key (``ttl`` seconds) runs out."""
+    project = ProjectService(db, utcnow).bootstrap(None)
+    admin = Principal(project.id, Role.ADMIN, server_admin=True)
+    key, secret = ProjectService(db, utcnow).create_key(admin, project.id, "k", Role.READ)
+    now = [100.0]
+    auth = Authenticator(db, ttl=10.0, monotonic=lambda: now[0])
+    assert auth.authenticate(secret, None).key_id == key.id
+    ProjectService(db, utcnow).revoke_key(admin, key.id)  # "elsewhere": not this auth
+    now[0] += 9.9
+    assert auth.authenticate(secret, None).key_id == key.id
+    now[0] += 0.2
+    with pytest.raises(Unauthenticated):
+        auth.authenticate(secret, None)
+    with pytest.raises(Unauthenticated):
+        auth.authenticate("ry_never_issued", None)

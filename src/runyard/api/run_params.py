@@ -46,7 +46,7 @@ def _tag(value: str) -> TagFilter:
         raise InvalidInput.field(("query", "tag"), str(exc)) from None
 
 
-def run_filters(
+async def run_filters(
     request: Request,
     principal: PrincipalDep,
     workflow_id: Annotated[
@@ -128,7 +128,7 @@ FILTERS = {
 FilterDep = Annotated[RunQuery, Depends(run_filters)]
 
 
-def run_query(
+async def run_query(
     request: Request,
     filters: FilterDep,
     sort: Annotated[

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from runyard.config import Settings
 from runyard.core.times import Clock
-from runyard.service.access import Principal, authenticate
+from runyard.service.access import Authenticator, Principal
 from runyard.service.bulk import BulkService
 from runyard.service.execution import ExecutionService
 from runyard.service.metrics import Metrics
@@ -27,6 +28,7 @@ class Services:
     settings: Settings
     db: Database
     clock: Clock
+    auth: Authenticator
     projects: ProjectService
     workflows: WorkflowService
     runs: RunService
@@ -41,11 +43,13 @@ class Services:
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
         runs = RunService(db, clock)
         metrics = Metrics(db)
+        auth = Authenticator(db)
         return cls(
             settings=settings,
             db=db,
             clock=clock,
-            projects=ProjectService(db, clock),
+            auth=auth,
+            projects=ProjectService(db, clock, on_revoke=auth.forget),
             workflows=WorkflowService(db, clock),
             runs=runs,
             bulk=BulkService(runs, clock),
@@ -57,9 +61,14 @@ class Services:
         )
 
 
-def get_services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+async def get_services(request: Request) -> Services:
+    """The dependency (async, so FastAPI calls it without a hop to a worker thread)."""
+    return services_of(request)
 
 
 def bearer_or_key(authorization: str | None, api_key: str | None) -> str | None:
@@ -70,7 +79,7 @@ def bearer_or_key(authorization: str | None, api_key: str | None) -> str | None:
     return api_key or None
 
 
-def get_principal(
+async def get_principal(
     services: Annotated[Services, Depends(get_services)],
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -79,7 +88,13 @@ def get_principal(
         Header(description="Project to act on (server-admin key); defaults to the key's project"),
     ] = None,
 ) -> Principal:
-    return authenticate(services.db, bearer_or_key(authorization, x_api_key), x_project_id)
+    """The caller: from memory when the key was seen in the last seconds (no thread
+    hop, no database read), else looked up on a worker thread."""
+    secret = bearer_or_key(authorization, x_api_key)
+    known = services.auth.remembered(secret, x_project_id)
+    if known is not None:
+        return known
+    return await run_in_threadpool(services.auth.authenticate, secret, x_project_id)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

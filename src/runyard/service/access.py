@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,6 +67,55 @@ def authenticate(db: Database, secret: str | None, project_header: str | None) -
             default = tenancy.project_by_name(conn, DEFAULT_PROJECT)
             project_id = default.id if default else key.project_id
     return Principal(project_id, key.role, key.server_admin, key.id)
+
+
+class Authenticator:
+    """``authenticate`` with a memory: each (key, project header) is looked up in the
+    database at most once every ``ttl`` seconds, not once per request.
+
+    Only successes are remembered. A key revoked through this process is forgotten at
+    once (``forget``); another process honours it for at most ``ttl`` seconds more.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        ttl: float = 10.0,
+        *,
+        size: int = 4096,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db, self.ttl, self.size, self.monotonic = db, ttl, size, monotonic
+        self._known: dict[tuple[str, str | None], tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def remembered(self, secret: str | None, project_header: str | None) -> Principal | None:
+        """The principal if this key and header were seen less than ``ttl`` seconds ago."""
+        if not secret:
+            return None
+        hit = self._known.get((tenancy.hash_key(secret), project_header))
+        if hit is None or hit[1] <= self.monotonic():
+            return None
+        return hit[0]
+
+    def authenticate(self, secret: str | None, project_header: str | None) -> Principal:
+        found = self.remembered(secret, project_header)
+        if found is not None:
+            return found
+        principal = authenticate(self.db, secret, project_header)
+        assert secret  # authenticate refuses a missing key
+        with self._lock:
+            if len(self._known) >= self.size:
+                self._known.clear()
+            slot = (tenancy.hash_key(secret), project_header)
+            self._known[slot] = (principal, self.monotonic() + self.ttl)
+        return principal
+
+    def forget(self, key_id: str) -> None:
+        """Stop honouring a key at once (it was just revoked)."""
+        with self._lock:
+            for slot in [s for s, (p, _) in self._known.items() if p.key_id == key_id]:
+                del self._known[slot]
 
 
 def make_key(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
 
@@ -18,9 +19,12 @@ _PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 class ProjectService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, on_revoke: Callable[[str], None] = lambda key_id: None
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.on_revoke = on_revoke  # the authenticator's ``forget``
 
     def bootstrap(self, bootstrap_key: str | None) -> Project:
         """Create the ``default`` project on first start and register the bootstrap key."""
@@ -86,3 +90,4 @@ class ProjectService:
         with self.db.write() as conn:
             if not tenancy.revoke_key(conn, principal.project_id, key_id, self.clock()):
                 raise NotFound(f"API key {key_id} does not exist")
+        self.on_revoke(key_id)

@@ -93,6 +93,9 @@ def start_upkeep(engine: Engine) -> Upkeep:
     return worker
 
 
+PLAN_CACHE_MODE = "runyard_plan_cache_mode"  # the session's mode, in the connection's info
+
+
 def configure_engine(engine: Engine) -> None:
     """Per-connection settings. On SQLite each PRAGMA states why it is set."""
     if not is_sqlite(engine.dialect):
@@ -102,9 +105,22 @@ def configure_engine(engine: Engine) -> None:
             # psycopg prepares a statement after five runs, and PostgreSQL may then plan
             # it once for any value: a LIKE probe planned without its pattern ran twice
             # as slow. Reads are planned for their own values; writes (the same few
-            # INSERTs and UPDATEs) keep cached plans, which imports depend on.
-            if not conn.get_execution_options().get("write"):
-                conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+            # INSERTs and UPDATEs) keep cached plans, which imports depend on. The mode
+            # is a session setting, changed only when a connection goes from reads to
+            # writes or back: not a round trip per transaction.
+            wanted = "auto" if conn.get_execution_options().get("write") else "force_custom_plan"
+            if conn.info.get(PLAN_CACHE_MODE) != wanted:
+                conn.exec_driver_sql(f"SET plan_cache_mode = {wanted}")
+                conn.info[PLAN_CACHE_MODE] = wanted
+
+        @event.listens_for(engine, "rollback")
+        def _on_pg_rollback(conn: Connection) -> None:
+            conn.info.pop(PLAN_CACHE_MODE, None)  # a SET in a rolled-back transaction is undone
+
+        @event.listens_for(engine.pool, "reset")
+        def _on_pg_reset(_dbapi: Any, record: Any, state: Any) -> None:
+            if not state.transaction_was_reset:  # the pool rolls back an open transaction
+                record.info.pop(PLAN_CACHE_MODE, None)
 
         return
 

@@ -11,10 +11,9 @@ from starlette.datastructures import QueryParams
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from runyard.api.routes.runs import csv_rows, jsonl_rows
-from runyard.api.services import get_services as services_of
+from runyard.api.services import services_of
 from runyard.core.errors import InvalidInput, RunyardError
 from runyard.core.models import TriggerType, WorkflowType
-from runyard.service.access import authenticate
 from runyard.service.bulk import BulkAction
 from runyard.web import chart, filters, live, pages, session
 from runyard.web.session import PageError, Viewer, viewer
@@ -204,7 +203,7 @@ async def login(request: Request) -> Response:
     secret = submitted.get("key", "").strip()
     target = session.safe_next(submitted.get("next"))
     try:
-        await run_in_threadpool(authenticate, services_of(request).db, secret, None)
+        await run_in_threadpool(services_of(request).auth.authenticate, secret, None)
     except RunyardError as exc:
         return pages.render("login.html", 401, next=target, error=exc.detail)
     response = RedirectResponse(target, status_code=303)
@@ -232,7 +231,7 @@ async def switch_project(request: Request) -> RedirectResponse:
     project_id = submitted.get("project_id", "")
     secret = request.cookies.get(session.KEY_COOKIE, "")
     try:
-        await run_in_threadpool(authenticate, services_of(request).db, secret, project_id)
+        await run_in_threadpool(services_of(request).auth.authenticate, secret, project_id)
     except RunyardError as exc:
         raise PageError(400, exc.detail) from None
     response = RedirectResponse("/", status_code=303)

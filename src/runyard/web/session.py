@@ -15,10 +15,10 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from fastapi import Request
 from starlette.responses import RedirectResponse
 
-from runyard.api.services import get_services
+from runyard.api.services import services_of
 from runyard.core.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from runyard.core.models import Role
-from runyard.service.access import Principal, authenticate
+from runyard.service.access import Principal
 
 KEY_COOKIE = "runyard_key"
 PROJECT_COOKIE = "runyard_project"
@@ -67,13 +67,13 @@ def viewer(request: Request) -> Viewer:
     secret = request.cookies.get(KEY_COOKIE)
     if not secret:
         raise SignInRequired(here(request))
-    db = get_services(request).db
+    auth = services_of(request).auth
     try:
-        principal = authenticate(db, secret, request.cookies.get(PROJECT_COOKIE))
+        principal = auth.authenticate(secret, request.cookies.get(PROJECT_COOKIE))
     except Unauthenticated as exc:
         raise SignInRequired(here(request), str(exc)) from None
     except (Forbidden, NotFound, InvalidInput):  # a stale project choice: the key's own
-        principal = authenticate(db, secret, None)
+        principal = auth.authenticate(secret, None)
     return Viewer(principal, csrf_token(secret))
 
 

@@ -52,14 +52,14 @@ def envelope(status: int, detail: str, _code: str, _errors: list[FieldError]) ->
     return wrap(status, None, detail)
 
 
-def principal(
+async def principal(
     request: Request,
     authorization: Annotated[str | None, Header(description="Bearer <runyard API key>")] = None,
 ) -> Principal:
     secret = base.bearer(authorization)
     if not secret:
         raise base.Unauthenticated("missing API key: send 'Authorization: Bearer <key>'")
-    return base.authenticate(request, secret)
+    return await base.authenticate(request, secret)
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -37,7 +38,6 @@ from runyard.core.errors import (
 )
 from runyard.core.statuses import RunStatus
 from runyard.service.access import Principal
-from runyard.service.access import authenticate as authenticate_key
 
 __all__ = ["Unauthenticated", "timestamp"]  # dialects use these through this module
 
@@ -93,7 +93,7 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def reject_unknown_parameters(request: Request) -> None:
+async def reject_unknown_parameters(request: Request) -> None:
     """A misspelt parameter is an error in the vendor's envelope, not a broader query."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
@@ -161,9 +161,16 @@ def bearer(authorization: str | None) -> str | None:
     return bearer_or_key(authorization, None)
 
 
-def authenticate(request: Request, secret: str | None, project: str | None = None) -> Principal:
-    """The caller behind a key (``project`` picks one, as ``X-Project-ID`` does natively)."""
-    return authenticate_key(services(request).db, secret, project)
+async def authenticate(
+    request: Request, secret: str | None, project: str | None = None
+) -> Principal:
+    """The caller behind a key (``project`` picks one, as ``X-Project-ID`` does natively):
+    from memory without leaving the event loop, else looked up on a worker thread."""
+    auth = services(request).auth
+    known = auth.remembered(secret, project)
+    if known is not None:
+        return known
+    return await run_in_threadpool(auth.authenticate, secret, project)
 
 
 def inclusive_end(value: datetime | None) -> datetime | None:

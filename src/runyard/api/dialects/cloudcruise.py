@@ -54,13 +54,13 @@ def envelope(status: int, detail: str, _code: str, _errors: list[FieldError]) ->
     return JSONResponse({"message": detail}, status_code=status)
 
 
-def principal(
+async def principal(
     request: Request,
     cc_key: Annotated[str | None, Header(description="Your runyard API key")] = None,
 ) -> Principal:
     if not cc_key:
         raise base.Unauthenticated("missing API key: send it in the cc-key header")
-    return base.authenticate(request, cc_key)
+    return await base.authenticate(request, cc_key)
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]

@@ -38,13 +38,13 @@ ERRORS = base.ErrorStatuses(invalid=422)
 DEFAULT_SIZE = 50
 
 
-def principal(
+async def principal(
     request: Request,
     x_api_key: Annotated[str | None, Header(description="Your runyard API key")] = None,
 ) -> Principal:
     if not x_api_key:
         raise base.Unauthenticated("missing API key: send it in the X-API-Key header")
-    return base.authenticate(request, x_api_key)
+    return await base.authenticate(request, x_api_key)
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]

@@ -55,7 +55,7 @@ def envelope(status: int, detail: str, _code: str, _errors: list[FieldError]) ->
     return JSONResponse({"error": detail, "error_type": error_type}, status_code=status)
 
 
-def principal(
+async def principal(
     request: Request,
     x_project_id: Annotated[str | None, Header(description="Project UUID (required)")] = None,
     project_id: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -72,7 +72,7 @@ def principal(
     if not secret:
         raise Unauthenticated("Not authenticated")
     try:
-        return base.authenticate(request, secret, project)
+        return await base.authenticate(request, secret, project)
     except Forbidden:
         raise Forbidden("Access to project forbidden") from None
 

@@ -40,7 +40,7 @@ ERRORS = base.ErrorStatuses(invalid=422, unauthenticated=403)
 MAX_TAG_TERMS = 20
 
 
-def principal(
+async def principal(
     request: Request,
     x_api_key: Annotated[str | None, Header(description="Your runyard API key")] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -48,7 +48,7 @@ def principal(
     secret = x_api_key or base.bearer(authorization)
     if not secret:
         raise base.Unauthenticated("Invalid credentials")
-    return base.authenticate(request, secret)
+    return await base.authenticate(request, secret)
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]
