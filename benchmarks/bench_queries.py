@@ -7,7 +7,9 @@
 It starts a real ``runyard serve`` on the database (a new SQLite file, or the given
 PostgreSQL database, which must be empty or hold a previous corpus of the same size:
 ``--reuse`` skips the import), loads ``--runs`` realistic runs through
-``POST /api/v1/runs/import``, and times every query of the set against it.
+``POST /api/v1/runs/import``, and times every query of the set against it: the native
+API's, then each vendor dialect's list calls with the vendor's own path, auth header,
+defaults and status words (``--native-only`` leaves those out).
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+def summarize(samples: list[float]) -> dict[str, float]:
+    return {p: percentile(samples, q) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))}
 
 
 def time_query(
@@ -96,6 +102,81 @@ def query_set(
     }  # fmt: skip
 
 
+def dialect_set(
+    http: httpx.Client, ids: dict[str, str], now: datetime
+) -> dict[str, tuple[str, Callable[[int], Params], dict[str, str]]]:
+    """Each vendor's list call as its client sends it: the vendor's path, auth header,
+    defaults and status words, over the same corpus."""
+    rng = random.Random(13)
+    names = list(ids)
+    customers = [f"CUST-{rng.randrange(100_000):06d}" for _ in range(500)]
+    project = http.get("/api/v1/projects").json()["items"][0]["id"]
+    bearer = {"Authorization": f"Bearer {API_KEY}"}
+    polos = {**bearer, "X-Project-ID": project}
+    skyvern, cloudcruise, noxus = (
+        {"x-api-key": API_KEY},
+        {"cc-key": API_KEY},
+        {"X-API-Key": API_KEY},
+    )
+    day = [("start_time", (now - timedelta(hours=24)).isoformat())]
+    c = "/compat"
+    return {
+        "polos: newest 50": (f"{c}/polos/api/v1/workflows/runs", lambda i: [], polos),
+        "polos: one workflow": (
+            f"{c}/polos/api/v1/workflows/runs",
+            lambda i: [("workflow_id", names[i % len(names)])], polos,
+        ),
+        "b3os: one workflow's failures": (
+            f"{c}/b3os/v1/workflows/{{name}}/runs", lambda i: [("status", "failure")], bearer,
+        ),
+        "skyvern: all runs, page 1": (f"{c}/skyvern/v1/workflows/runs", lambda i: [], skyvern),
+        "skyvern: search customer id": (
+            f"{c}/skyvern/v1/workflows/runs",
+            lambda i: [("search_key", customers[i % len(customers)])], skyvern,
+        ),
+        "skyvern: one error code": (
+            f"{c}/skyvern/v1/workflows/runs",
+            lambda i: [("error_code", ERROR_CODES[i % len(ERROR_CODES)])], skyvern,
+        ),
+        "cloudcruise: last 24 h (1,000 runs)": (f"{c}/cloudcruise/runs", lambda i: [], cloudcruise),
+        "cloudcruise: failed, last 24 h": (
+            f"{c}/cloudcruise/runs",
+            lambda i: [("status", "execution.failed"), *day], cloudcruise,
+        ),
+        "noxus: page 1 with total": (
+            f"{c}/noxus/v1/runs", lambda i: [("page", 1), ("size", 50)], noxus,
+        ),
+        "noxus: one workflow, page 3": (
+            f"{c}/noxus/v1/workflows/{{id}}/runs", lambda i: [("page", 3), ("size", 50)], noxus,
+        ),
+    }  # fmt: skip
+
+
+def time_dialect_query(
+    http: httpx.Client,
+    path: str,
+    make_params: Callable[[int], Params],
+    headers: dict[str, str],
+    ids: dict[str, str],
+    n: int,
+) -> list[float]:
+    """As ``time_query``; ``{name}`` / ``{id}`` in the path cycle through the workflows."""
+    names = list(ids)
+
+    def url(i: int) -> str:
+        name = names[i % len(names)]
+        return path.format(name=name, id=ids[name])
+
+    samples = []
+    for i in range(-3, n):
+        started = time.perf_counter()
+        response = http.get(url(i), params=make_params(i), headers=headers)
+        if i >= 0:
+            samples.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    return samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -104,6 +185,9 @@ def main() -> None:
     parser.add_argument("--database", default="sqlite", help="'sqlite' or a PostgreSQL URL")
     parser.add_argument("--samples", type=int, default=200, help="timed requests per query")
     parser.add_argument("--reuse", action="store_true", help="database already holds the corpus")
+    parser.add_argument(
+        "--native-only", action="store_true", help="leave out the vendor dialects' queries"
+    )
     args = parser.parse_args()
 
     RESULTS.mkdir(exist_ok=True)
@@ -117,7 +201,8 @@ def main() -> None:
         database_url, label = args.database, "PostgreSQL"
 
     now = datetime.now(UTC)
-    with running_server(database_url, API_KEY, RESULTS / "server.log") as url:
+    log = RESULTS / f"server-{label.lower()}-{args.runs}.log"
+    with running_server(database_url, API_KEY, log) as url:
         http = httpx.Client(
             base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=300
         )
@@ -133,9 +218,12 @@ def main() -> None:
         results = {}
         for name, (path_, params) in query_set(http, ids, now).items():
             samples = time_query(http, path_, params, args.samples)
-            results[name] = {
-                p: percentile(samples, q) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))
-            }
+            results[name] = summarize(samples)
+        if not args.native_only:
+            bare = httpx.Client(base_url=url, timeout=300)  # each dialect sends its own auth
+            for name, (path_, params, headers) in dialect_set(http, ids, now).items():
+                samples = time_dialect_query(bare, path_, params, headers, ids, args.samples)
+                results[name] = summarize(samples)
 
     width = max(len(n) for n in results)
     print(f"\n{label}, {args.runs:,} runs, {args.samples} requests per query, one client over HTTP")
