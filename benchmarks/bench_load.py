@@ -11,6 +11,11 @@ as soon as the last is answered) for ``--seconds`` after a 5 s warm-up. Nine req
 ten are queries of the foundation set (newest 50, one workflow, two statuses over 7 days,
 a customer id search, an error code, a count); one in ten writes: a run triggered, or a
 run this load triggered moved on (``PATCH`` queued → running → completed).
+
+The load comes from ``wrk`` (``apt install wrk``; ``benchmarks/load.lua`` holds the
+mix), one thread for all clients, so the generator takes little of the CPU the server
+and PostgreSQL share on the machine; ``--generator httpx`` uses one asyncio process of
+httpx clients instead, and reports each kind of request apart.
 """
 
 from __future__ import annotations
@@ -18,9 +23,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
+import shutil
+import subprocess
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -106,6 +115,46 @@ async def run(base: str, clients: int, seconds: float) -> Load:
     return load
 
 
+LUA = Path(__file__).parent / "load.lua"
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * UNITS[unit]
+
+
+def run_wrk(base: str, clients: int, seconds: float) -> dict[str, float]:
+    """Warm up for WARM_UP seconds, then measure; returns throughput, percentiles, errors."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (apt install wrk), or use --generator httpx")
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    listed = httpx.get(f"{base}/api/v1/workflows", headers=headers).json()["items"]
+    week = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    args = [API_KEY, ",".join(w["name"] for w in listed), week, ",".join(ERROR_CODES)]
+
+    def wrk_for(duration: float) -> str:
+        command = [wrk, "-t1", f"-c{clients}", f"-d{duration:.0f}s", "--latency",
+                   "--timeout", "30s", "-s", str(LUA), base, "--", *args]  # fmt: skip
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    wrk_for(WARM_UP)
+    out = wrk_for(seconds)
+    print(out)
+    result = {"requests/s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
+    for p in ("50", "90", "99"):
+        result[f"p{p} ms"] = _ms(re.search(rf"\s{p}%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    result["errors"] = (int(non_2xx.group(1)) if non_2xx else 0) + (
+        sum(int(n) for n in sockets.groups()) if sockets else 0
+    )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -117,6 +166,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--processes", type=int, default=2, help="runyard serve --processes")
+    parser.add_argument("--generator", choices=("wrk", "httpx"), default="wrk")
     args = parser.parse_args()
     label = "SQLite" if args.database == "sqlite" else "PostgreSQL"
     with (
@@ -125,7 +175,15 @@ def main() -> None:
             url, API_KEY, RESULTS / "server.log", "--no-worker", "--processes", str(args.processes)
         ) as base,  # fmt: skip
     ):
-        load = asyncio.run(run(base, args.clients, args.seconds))
+        if args.generator == "wrk":
+            result = run_wrk(base, args.clients, args.seconds)
+        else:
+            load = asyncio.run(run(base, args.clients, args.seconds))
+    if args.generator == "wrk":
+        print(f"\n{label}, {args.runs:,} runs, {args.processes} server processes, "
+              f"{args.clients} clients (wrk), {args.seconds:.0f} s after a warm-up")  # fmt: skip
+        print("  ".join(f"{k}: {v:,.1f}" for k, v in result.items()))
+        return
 
     everything = [ms for spent in load.spent.values() for ms in spent]
     total_errors = sum(load.errors.values())
