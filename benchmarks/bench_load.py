@@ -15,7 +15,11 @@ run this load triggered moved on (``PATCH`` queued → running → completed).
 The load comes from ``wrk`` (``apt install wrk``; ``benchmarks/load.lua`` holds the
 mix), one thread for all clients, so the generator takes little of the CPU the server
 and PostgreSQL share on the machine; ``--generator httpx`` uses one asyncio process of
-httpx clients instead, and reports each kind of request apart.
+httpx clients instead, and reports each kind of request apart. Both send in a closed
+loop, which measures capacity: the latency is then the queue that 64 clients with no
+pause build. ``--rate R`` (httpx) paces the clients instead, R requests a second in all
+at random gaps, each latency counted from when its request was due (a request sent late
+because the last was slow counts its wait): the latency a given load sees.
 """
 
 from __future__ import annotations
@@ -67,8 +71,10 @@ class Load:
             return "one error code", runs, [("error_code", rng.choice(ERROR_CODES))]
         return "count 2 statuses, 7 days", f"{runs}/count", two
 
-    async def one(self, measuring: bool) -> None:
-        started = time.perf_counter()
+    async def one(self, measuring: bool, due: float | None = None) -> None:
+        """One request; its latency counts from ``due`` (when a paced client meant to send
+        it, so a late start counts against the server) or else from now."""
+        started = time.perf_counter() if due is None else due
         try:
             if self.rng.random() < 0.9:
                 kind, path, params = self.read()
@@ -98,12 +104,22 @@ class Load:
                 self.errors[kind] += 1
 
 
-async def client(load: Load, warm_until: float, ends: float) -> None:
-    while (now := time.monotonic()) < ends:
-        await load.one(now >= warm_until)
+async def client(load: Load, warm_until: float, ends: float, every: float | None) -> None:
+    """Closed loop (``every`` None): the next request as soon as the last is answered.
+    Paced: one request every ``every`` seconds on average (random gaps), sent late if
+    the last one is still out."""
+    rng = random.Random()
+    due = time.perf_counter() + (rng.random() * every if every else 0)
+    while time.monotonic() < ends:
+        if every is None:
+            await load.one(time.monotonic() >= warm_until)
+            continue
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        await load.one(time.monotonic() >= warm_until, due)
+        due += rng.expovariate(1 / every)
 
 
-async def run(base: str, clients: int, seconds: float) -> Load:
+async def run(base: str, clients: int, seconds: float, rate: float | None = None) -> Load:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     headers = {"Authorization": f"Bearer {API_KEY}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
@@ -111,7 +127,8 @@ async def run(base: str, clients: int, seconds: float) -> Load:
         load = Load(http, [w["name"] for w in listed], seed=7)
         warm_until = time.monotonic() + WARM_UP
         ends = warm_until + seconds
-        await asyncio.gather(*(client(load, warm_until, ends) for _ in range(clients)))
+        every = clients / rate if rate else None
+        await asyncio.gather(*(client(load, warm_until, ends, every) for _ in range(clients)))
     return load
 
 
@@ -167,6 +184,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--processes", type=int, default=2, help="runyard serve --processes")
     parser.add_argument("--generator", choices=("wrk", "httpx"), default="wrk")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="paced load (httpx): requests per second from all clients together, latency "
+        "counted from when each request was due; without it each client sends again at once",
+    )
     args = parser.parse_args()
     label = "SQLite" if args.database == "sqlite" else "PostgreSQL"
     with (
@@ -175,10 +198,12 @@ def main() -> None:
             url, API_KEY, RESULTS / "server.log", "--no-worker", "--processes", str(args.processes)
         ) as base,  # fmt: skip
     ):
+        if args.rate and args.generator == "wrk":
+            raise SystemExit("--rate needs --generator httpx (wrk sends in a closed loop)")
         if args.generator == "wrk":
             result = run_wrk(base, args.clients, args.seconds)
         else:
-            load = asyncio.run(run(base, args.clients, args.seconds))
+            load = asyncio.run(run(base, args.clients, args.seconds, args.rate))
     if args.generator == "wrk":
         print(f"\n{label}, {args.runs:,} runs, {args.processes} server processes, "
               f"{args.clients} clients (wrk), {args.seconds:.0f} s after a warm-up")  # fmt: skip
@@ -189,6 +214,8 @@ def main() -> None:
     total_errors = sum(load.errors.values())
     print(f"\n{label}, {args.runs:,} runs, {args.processes} server processes, "
           f"{args.clients} clients, {args.seconds:.0f} s after a warm-up")  # fmt: skip
+    pace = f"paced at {args.rate:g} requests/s in all" if args.rate else "closed loop"
+    print(f"httpx clients, {pace}")
     print(f"{'requests':<26}  {'n':>7}  {'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}  {'errors':>6}")
     for kind in sorted(load.spent):
         spent = load.spent[kind]

@@ -186,6 +186,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200, help="timed requests per query")
     parser.add_argument("--reuse", action="store_true", help="database already holds the corpus")
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="an import stopped midway: import the runs of the corpus not there yet",
+    )
+    parser.add_argument(
         "--native-only", action="store_true", help="leave out the vendor dialects' queries"
     )
     args = parser.parse_args()
@@ -193,14 +198,21 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     if args.database == "sqlite":
         path = RESULTS / f"bench-{args.runs}.db"
-        if not args.reuse:
+        if not (args.reuse or args.resume):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         database_url, label = f"sqlite:///{path}", "SQLite"
     else:
         database_url, label = args.database, "PostgreSQL"
 
-    now = datetime.now(UTC)
+    # The corpus' ``now``, kept so that an interrupted import can be resumed with the
+    # same runs (generate_runs is deterministic given it).
+    meta = RESULTS / f"corpus-{label.lower()}-{args.runs}.json"
+    if args.reuse or args.resume:
+        now = datetime.fromisoformat(json.loads(meta.read_text())["now"])
+    else:
+        now = datetime.now(UTC)
+        meta.write_text(json.dumps({"now": now.isoformat()}))
     log = RESULTS / f"server-{label.lower()}-{args.runs}.log"
     with running_server(database_url, API_KEY, log) as url:
         http = httpx.Client(
@@ -210,9 +222,15 @@ def main() -> None:
             ids = {w["name"]: w["id"] for w in http.get("/api/v1/workflows").json()["items"]}
             rate = None
         else:
-            ids = create_workflows(http)
-            print(f"importing {args.runs:,} runs into {label} ...", flush=True)
-            imported, spent = import_runs(http, ids, args.runs, now)
+            there = 0
+            if args.resume:
+                listed = http.get("/api/v1/workflows").json()["items"]
+                ids = {w["name"]: w["id"] for w in listed}
+                there = http.get("/api/v1/runs/count").json()["count"]
+            else:
+                ids = create_workflows(http)
+            print(f"importing {args.runs - there:,} runs into {label} ...", flush=True)
+            imported, spent = import_runs(http, ids, args.runs, now, skip=there)
             rate = imported / spent
             print(f"imported {imported:,} runs in {spent:,.1f} s: {rate:,.0f} runs/s", flush=True)
         results = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 import time
@@ -24,9 +25,11 @@ def create_workflows(http: httpx.Client) -> dict[str, str]:
     return ids
 
 
-def _batches(ids: dict[str, str], count: int, now: datetime, size: int) -> Iterator[bytes]:
+def _batches(
+    ids: dict[str, str], count: int, now: datetime, size: int, skip: int
+) -> Iterator[bytes]:
     batch: list[Any] = []
-    for run in generate_runs(ids, count, now=now):
+    for run in itertools.islice(generate_runs(ids, count, now=now), skip, None):
         batch.append(run)
         if len(batch) == size:
             yield orjson.dumps({"runs": batch})
@@ -36,9 +39,16 @@ def _batches(ids: dict[str, str], count: int, now: datetime, size: int) -> Itera
 
 
 def import_runs(
-    http: httpx.Client, ids: dict[str, str], count: int, now: datetime, *, size: int = 1000
+    http: httpx.Client,
+    ids: dict[str, str],
+    count: int,
+    now: datetime,
+    *,
+    size: int = 1000,
+    skip: int = 0,
 ) -> tuple[int, float]:
-    """Import ``count`` runs; returns (imported, seconds spent in import requests).
+    """Import ``count`` runs (but the first ``skip`` of them, imported before); returns
+    (imported, seconds spent in import requests).
 
     Batches are generated on a thread ahead of the requests, so the rate measures the
     server, not the generator.
@@ -46,7 +56,7 @@ def import_runs(
     ready: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
 
     def produce() -> None:
-        for body in _batches(ids, count, now, size):
+        for body in _batches(ids, count, now, size, skip):
             ready.put(body)
         ready.put(None)
 
@@ -60,5 +70,5 @@ def import_runs(
         response.raise_for_status()
         imported += response.json()["imported"]
         if imported % 100_000 < size:
-            print(f"  imported {imported:,} ({imported / spent:,.0f} runs/s)", flush=True)
+            print(f"  imported {skip + imported:,} ({imported / spent:,.0f} runs/s)", flush=True)
     return imported, spent

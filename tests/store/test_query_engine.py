@@ -85,6 +85,11 @@ def _reference(runs: list[Run], query: RunQuery, params_match: set[str]) -> list
         q = query
         if q.workflow_ids and r.workflow_id not in q.workflow_ids:
             return False
+        # _setup makes wf-a an agent, the others workflows.
+        if q.workflow_types and r.workflow_name != "wf-a" and "workflow" not in q.workflow_types:
+            return False
+        if q.workflow_types and r.workflow_name == "wf-a" and "agent" not in q.workflow_types:
+            return False
         if q.statuses and r.status not in q.statuses:
             return False
         if q.created_after and r.created_at < q.created_after:
@@ -140,6 +145,8 @@ def _random_query(rng: random.Random, project_id: str, ids: dict[str, str]) -> R
     fields: dict[str, Any] = {}
     if rng.random() < 0.3:
         fields["workflow_ids"] = pick(list(ids.values()), 3)
+    if rng.random() < 0.2:
+        fields["workflow_types"] = pick(["agent", "workflow", "tool"], 2)
     if rng.random() < 0.4:
         fields["statuses"] = pick(list(RunStatus), 3)
     if rng.random() < 0.3:

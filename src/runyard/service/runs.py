@@ -416,18 +416,28 @@ class RunService:
 
     # -- queries -------------------------------------------------------------------
 
-    def resolve_query(self, conn: Connection, query: RunQuery) -> RunQuery:
-        """Workflow names in the ``workflow_id`` filter become ids; unknown ones are refused."""
-        if not query.workflow_ids:
-            return query
-        refs = workflow_refs.resolve(conn, query.project_id, query.workflow_ids)
-        unknown = [r for r in query.workflow_ids if r not in refs]
-        if unknown:
-            raise InvalidInput.field(
-                ("query", "workflow_id"), f"no workflow {unknown[0]!r} in this project"
-            )
-        ids = tuple(dict.fromkeys(refs[r][0] for r in query.workflow_ids))
-        return replace(query, workflow_ids=ids)
+    def resolve_query(self, conn: Connection, query: RunQuery) -> RunQuery | None:
+        """Workflow names in the ``workflow_id`` filter become ids (unknown ones are
+        refused), and workflow types become the ids of the workflows of those types:
+        a type then narrows the index ranges read instead of being checked run by run
+        (a workflow of another type had every one of its runs read to find none).
+        None: no workflow can match, so no run does."""
+        if query.workflow_ids:
+            refs = workflow_refs.resolve(conn, query.project_id, query.workflow_ids)
+            unknown = [r for r in query.workflow_ids if r not in refs]
+            if unknown:
+                raise InvalidInput.field(
+                    ("query", "workflow_id"), f"no workflow {unknown[0]!r} in this project"
+                )
+            ids = tuple(dict.fromkeys(refs[r][0] for r in query.workflow_ids))
+            query = replace(query, workflow_ids=ids)
+        if query.workflow_types:
+            typed = workflow_rows.ids_of_types(conn, query.project_id, query.workflow_types)
+            wanted = [w for w in query.workflow_ids if w in typed] if query.workflow_ids else typed
+            if not wanted:
+                return None
+            query = replace(query, workflow_ids=tuple(wanted), workflow_types=())
+        return query
 
     def workflow_id_of(self, principal: Principal, ref: str) -> str | None:
         """The id of the workflow a ref (id or name) names in the project, if any."""
@@ -441,17 +451,20 @@ class RunService:
 
     def page(self, query: RunQuery) -> Page:
         with self.db.read() as conn:
-            return run_reads.list_page(conn, self.resolve_query(conn, query))
+            resolved = self.resolve_query(conn, query)
+            if resolved is None:
+                return Page([], False, None, 0 if query.include_total else None)
+            return run_reads.list_page(conn, resolved)
 
     def count(self, query: RunQuery) -> int:
         with self.db.read() as conn:
-            return run_reads.count(conn, self.resolve_query(conn, query.filters_only()))
+            resolved = self.resolve_query(conn, query.filters_only())
+            return 0 if resolved is None else run_reads.count(conn, resolved)
 
     def stats(self, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
         with self.db.read() as conn:
-            return run_reads.stats(
-                conn, self.resolve_query(conn, query.filters_only()), bucket_seconds
-            )
+            resolved = self.resolve_query(conn, query.filters_only())
+            return [] if resolved is None else run_reads.stats(conn, resolved, bucket_seconds)
 
     def history(self, principal: Principal, run_id: str) -> list[StatusChange]:
         with self.db.read() as conn:
@@ -486,7 +499,9 @@ class RunService:
     def export(self, query: RunQuery) -> Iterator[Run]:
         """Every run of the query, streamed in order from one read transaction."""
         with self.db.read() as conn:
-            yield from run_reads.iterate(conn, self.resolve_query(conn, query.filters_only()))
+            resolved = self.resolve_query(conn, query.filters_only())
+            if resolved is not None:
+                yield from run_reads.iterate(conn, resolved)
 
 
 def _roots(conn: Connection, principal: Principal, items: list[ImportedRun]) -> dict[str, str]:
