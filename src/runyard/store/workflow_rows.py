@@ -158,13 +158,23 @@ def version_ids(
     return {(wid, n): vid for wid, n, vid in rows if (wid, n) in wanted}
 
 
+NAMES = "runyard_workflow_names"  # in a connection's info: the names it has read
+
+
 def workflow_names(conn: Connection, workflow_ids: Sequence[str]) -> dict[str, str]:
-    if not workflow_ids:
-        return {}
-    rows = conn.execute(
-        select(workflows.c.id, workflows.c.name).where(workflows.c.id.in_(workflow_ids))
-    )
-    return dict(rows.all())
+    """Each workflow's name. A workflow's name never changes, so each pooled connection
+    remembers the names it has read: a page of runs needs no read of them after the
+    first (at most 10,000 are kept per connection)."""
+    known: dict[str, str] = conn.info.setdefault(NAMES, {})
+    missing = [w for w in workflow_ids if w not in known]
+    if missing:
+        rows = conn.execute(
+            select(workflows.c.id, workflows.c.name).where(workflows.c.id.in_(missing))
+        )
+        if len(known) > 10_000:
+            known.clear()
+        known.update(dict(rows.tuples().all()))
+    return {w: known[w] for w in workflow_ids if w in known}
 
 
 def insert_workflow(conn: Connection, workflow: Workflow) -> None:
