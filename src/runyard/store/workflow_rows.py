@@ -173,7 +173,7 @@ def workflow_names(conn: Connection, workflow_ids: Sequence[str]) -> dict[str, s
         )
         if len(known) > 10_000:
             known.clear()
-        known.update(dict(rows.tuples().all()))
+        known.update((workflow_id, name) for workflow_id, name in rows)
     return {w: known[w] for w in workflow_ids if w in known}
 
 
