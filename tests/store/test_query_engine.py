@@ -242,3 +242,32 @@ def test_runs_inserted_between_pages_are_neither_skipped_nor_repeated(db: Databa
         r["id"] for r in later if (datetime.fromisoformat(r["created_at"]), r["id"]) < boundary
     }
     assert set(seen) == {r["id"] for r in first} | new_after
+
+
+def test_a_term_with_common_trigrams_is_found_by_its_rare_stretch(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Customer ids share 'cust-' (trigrams in every run): SQLite looks the digits up, then
+    keeps the runs holding the whole id; the answer is the brute-force one either way."""
+    admin, service, ids = _setup(db)
+    rng = random.Random(3)
+    records = _random_runs(rng, ids, 120)
+    for i, record in enumerate(records):
+        record["input"]["customer"] = f"CUST-{rng.randrange(40):04d}{i % 7}"
+    service.import_runs(admin, ImportIn.model_validate({"runs": records}))
+    stored = {r["id"]: r["input"]["customer"].casefold() for r in records}
+    statements = []
+    stretch = query_compiler.stretch_statement
+    monkeypatch.setattr(
+        query_compiler,
+        "stretch_statement",
+        lambda *a: statements.append(a) or stretch(*a),  # type: ignore[func-returns-value]
+    )
+    for term in ("cust-00123", "CUST-0031", "cust-00394", "cust-9999"):
+        expected = sorted(i for i, c in stored.items() if term.casefold() in c)
+        found = sorted(
+            r.id for r in service.page(RunQuery(admin.project_id, search=term, limit=500)).runs
+        )
+        assert found == expected, term
+        assert service.count(RunQuery(admin.project_id, search=term)) == len(expected)
+    assert bool(statements) == db.is_sqlite  # PostgreSQL's index needs no stretch

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from runyard.core.query import RunQuery
 from runyard.core.search_text import MAX_TERM_LENGTH, SEPARATOR, build_search_text, fold
+from runyard.store.search_terms import rare_stretch
 
 RUN_ID = "0190A0B0-1234-7ABC-8DEF-0123456789AB"
 
@@ -180,3 +181,11 @@ def test_every_leaf_and_the_headers_are_found_by_their_own_text(
         for value in headers.values():
             # A value is in the JSON text; non-ASCII as itself, only JSON's own escapes.
             assert matches(text, json.dumps(value, ensure_ascii=False))
+
+
+def test_a_term_is_looked_up_by_its_longest_stretch_of_rare_trigrams() -> None:
+    common = {"cus": 0.3, "ust": 0.3, "st-": 0.3, "t-0": 0.3, "-01": 0.05}
+    assert rare_stretch("cust-012345", common) == "012345"
+    assert rare_stretch("012345", common) is None  # all of it is rare: the whole term
+    assert rare_stretch("cust-", common) is None  # nothing rare: the whole term
+    assert rare_stretch("ab-cust-xyzw", common) == "t-xyzw"  # the longer of two stretches

@@ -243,6 +243,15 @@ def project_filter(
     return runs.c.project_id == project_id
 
 
+def searches_by_rare_stretch(dialect: Dialect) -> bool:
+    """Whether a search term should be looked up by its rarest stretch (search_terms.py).
+
+    SQLite's FTS5 walks the whole document list of every trigram of a phrase; PostgreSQL's
+    GIN index answers the same LIKE from its rarer trigrams' lists by itself.
+    """
+    return is_sqlite(dialect)
+
+
 def search_scan(dialect: Dialect, runs: Table, folded_term: str) -> ColumnElement[bool]:
     """The same literal substring test, without the index: for a scan in page order
     that stops early because the term is common."""

@@ -118,6 +118,19 @@ def side_filters(dialect: Dialect, query: RunQuery) -> dict[str, Select[int]]:
     return filters
 
 
+def stretch_statement(dialect: Dialect, project_id: str, stretch: str, limit: int) -> Select[int]:
+    """Up to ``limit`` pks of runs whose search text contains ``stretch`` (a part of a
+    search term: see store/search_terms.py), by the trigram index."""
+    return hooks.search_pks(dialect, runs, project_id, stretch).limit(limit)
+
+
+def containing_statement(dialect: Dialect, pks: list[int], folded_term: str) -> Select[int]:
+    """Those of these runs whose search text contains the whole folded term."""
+    return select(runs.c.pk).where(
+        hooks.pk_among(dialect, runs.c.pk, pks), hooks.search_scan(dialect, runs, folded_term)
+    )
+
+
 def probe_statement(rows: Select[int]) -> Select[int]:
     """The first ``DENSE_THRESHOLD`` pks a side filter allows: all of them if it is sparse."""
     return rows.limit(DENSE_THRESHOLD)

@@ -10,9 +10,11 @@ from sqlalchemy import Connection, RowMapping, select
 
 from runyard.core.models import Run
 from runyard.core.query import Position, RunQuery, SortField
+from runyard.core.search_text import fold
 from runyard.core.times import to_micros
 from runyard.store import query_compiler as qc
-from runyard.store import run_counts
+from runyard.store import run_counts, search_terms
+from runyard.store.dialect_hooks import MIN_INDEXED_TERM, searches_by_rare_stretch
 from runyard.store.run_rows import run_from_row
 from runyard.store.schema import run_error_codes, run_status_changes, runs
 from runyard.store.workflow_rows import workflow_names
@@ -46,11 +48,42 @@ def _search_workflows(conn: Connection, query: RunQuery) -> tuple[str, ...]:
 
 def plan(conn: Connection, query: RunQuery) -> qc.Plan:
     """Probe each side-index filter: a short list of matching runs, or "dense"."""
-    found = {
-        name: list(conn.execute(qc.probe_statement(rows)).scalars())
-        for name, rows in qc.side_filters(conn.dialect, query).items()
-    }
+    found = {}
+    for name, rows in qc.side_filters(conn.dialect, query).items():
+        by_stretch = _search_by_stretch(conn, query) if name == "search" else None
+        found[name] = (
+            by_stretch
+            if by_stretch is not None
+            else list(conn.execute(qc.probe_statement(rows)).scalars())
+        )
     return qc.plan_from_probes(found, _search_workflows(conn, query))
+
+
+STRETCH_CANDIDATES = 20_000  # more runs than this hold the rare stretch: ask for the term
+
+
+def _search_by_stretch(conn: Connection, query: RunQuery) -> list[int] | None:
+    """SQLite: the search probe through the term's rarest stretch (search_terms.py), the
+    runs found then checked for the whole term; None: probe with the whole term."""
+    if not query.search or not searches_by_rare_stretch(conn.dialect):
+        return None
+    term = fold(query.search)
+    if len(term) <= MIN_INDEXED_TERM:
+        return None
+    stretch = search_terms.rare_stretch(term, search_terms.trigram_shares(conn, query.project_id))
+    if stretch is None:
+        return None
+    statement = qc.stretch_statement(
+        conn.dialect, query.project_id, stretch, STRETCH_CANDIDATES + 1
+    )
+    candidates = list(conn.execute(statement).scalars())
+    if len(candidates) > STRETCH_CANDIDATES:
+        return None  # the stretch is common after all
+    found: list[int] = []
+    for first in range(0, len(candidates), 5000):
+        chunk = candidates[first : first + 5000]
+        found += conn.execute(qc.containing_statement(conn.dialect, chunk, term)).scalars()
+    return sorted(found)[: qc.DENSE_THRESHOLD]
 
 
 def _runs(conn: Connection, rows: Sequence[RowMapping]) -> list[Run]:
