@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from runyard.core.query import RunQuery
 from runyard.core.search_text import MAX_TERM_LENGTH, SEPARATOR, build_search_text, fold
-from runyard.store.search_terms import rare_stretch
+from runyard.store.search_terms import rare_stretches
 
 RUN_ID = "0190A0B0-1234-7ABC-8DEF-0123456789AB"
 
@@ -183,9 +183,9 @@ def test_every_leaf_and_the_headers_are_found_by_their_own_text(
             assert matches(text, json.dumps(value, ensure_ascii=False))
 
 
-def test_a_term_is_looked_up_by_its_longest_stretch_of_rare_trigrams() -> None:
-    common = {"cus": 0.3, "ust": 0.3, "st-": 0.3, "t-0": 0.3, "-01": 0.05}
-    assert rare_stretch("cust-012345", common) == "012345"
-    assert rare_stretch("012345", common) is None  # all of it is rare: the whole term
-    assert rare_stretch("cust-", common) is None  # nothing rare: the whole term
-    assert rare_stretch("ab-cust-xyzw", common) == "t-xyzw"  # the longer of two stretches
+def test_a_term_is_looked_up_by_its_stretches_of_rare_trigrams() -> None:
+    common = {"cus": 0.3, "ust": 0.3, "st-": 0.3, "t-0": 0.3, "235": 0.2}
+    assert rare_stretches("cust-012345", common) == ["-012345"]
+    assert rare_stretches("cust-062359", common) == ["-0623", "359"]  # both must be there
+    assert rare_stretches("012345", common) is None  # all of it is rare: the whole term
+    assert rare_stretches("cust-", common) is None  # nothing rare: the whole term

@@ -243,6 +243,17 @@ def project_filter(
     return runs.c.project_id == project_id
 
 
+def search_pks_holding_all(stretches: list[str]) -> Select[int]:
+    """SQLite: the rowids of runs whose search text holds each of these stretches (an AND
+    of FTS5 phrases); they hold every project's runs, as ``search_pks``."""
+    query = " AND ".join('"' + s.replace('"', '""') + '"' for s in stretches)
+    return (
+        select(literal_column("rowid", BigInteger()))
+        .select_from(text("run_search"))
+        .where(text("run_search MATCH :query").bindparams(query=query))
+    )
+
+
 def searches_by_rare_stretch(dialect: Dialect) -> bool:
     """Whether a search term should be looked up by its rarest stretch (search_terms.py).
 

@@ -118,10 +118,10 @@ def side_filters(dialect: Dialect, query: RunQuery) -> dict[str, Select[int]]:
     return filters
 
 
-def stretch_statement(dialect: Dialect, project_id: str, stretch: str, limit: int) -> Select[int]:
-    """Up to ``limit`` pks of runs whose search text contains ``stretch`` (a part of a
-    search term: see store/search_terms.py), by the trigram index."""
-    return hooks.search_pks(dialect, runs, project_id, stretch).limit(limit)
+def stretch_statement(stretches: list[str], limit: int) -> Select[int]:
+    """Up to ``limit`` pks of runs whose search text holds each of these parts of a search
+    term (see store/search_terms.py), by SQLite's trigram index."""
+    return hooks.search_pks_holding_all(stretches).limit(limit)
 
 
 def containing_statement(dialect: Dialect, pks: list[int], folded_term: str) -> Select[int]:

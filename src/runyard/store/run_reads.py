@@ -59,26 +59,26 @@ def plan(conn: Connection, query: RunQuery) -> qc.Plan:
     return qc.plan_from_probes(found, _search_workflows(conn, query))
 
 
-STRETCH_CANDIDATES = 20_000  # more runs than this hold the rare stretch: ask for the term
+STRETCH_CANDIDATES = 10_000  # more runs than this hold the rare stretches: ask for the term
 
 
 def _search_by_stretch(conn: Connection, query: RunQuery) -> list[int] | None:
-    """SQLite: the search probe through the term's rarest stretch (search_terms.py), the
+    """SQLite: the search probe through the term's rare stretches (search_terms.py), the
     runs found then checked for the whole term; None: probe with the whole term."""
     if not query.search or not searches_by_rare_stretch(conn.dialect):
         return None
     term = fold(query.search)
     if len(term) <= MIN_INDEXED_TERM:
         return None
-    stretch = search_terms.rare_stretch(term, search_terms.trigram_shares(conn, query.project_id))
-    if stretch is None:
-        return None
-    statement = qc.stretch_statement(
-        conn.dialect, query.project_id, stretch, STRETCH_CANDIDATES + 1
+    stretches = search_terms.rare_stretches(
+        term, search_terms.trigram_shares(conn, query.project_id)
     )
+    if stretches is None:
+        return None
+    statement = qc.stretch_statement(stretches, STRETCH_CANDIDATES + 1)
     candidates = list(conn.execute(statement).scalars())
     if len(candidates) > STRETCH_CANDIDATES:
-        return None  # the stretch is common after all
+        return None  # the stretches are common after all
     found: list[int] = []
     for first in range(0, len(candidates), 5000):
         chunk = candidates[first : first + 5000]

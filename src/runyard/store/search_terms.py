@@ -1,12 +1,12 @@
-"""Which stretch of a search term SQLite's trigram index should be asked for.
+"""Which stretches of a search term SQLite's trigram index should be asked for.
 
 FTS5 answers a phrase by walking the document list of every trigram in it, so a term
 made partly of trigrams that most runs contain (``cust-012345``: ``cus``, ``ust``,
 ``st-`` are in every customer id) costs a walk of millions of entries, whatever its few
-matches. Asking for the longest stretch of the term whose trigrams are rare
-(``012345``), then keeping the runs that contain the whole term, reads a few short
-lists instead. Which trigrams are rare is estimated from the newest runs of the
-project, sampled once every ten minutes per connection.
+matches. Asking for the stretches of the term whose trigrams are rare (``-012345``),
+then keeping the runs that contain the whole term, reads a few short lists instead.
+Which trigrams are rare is estimated from the newest runs of the project, sampled once
+every ten minutes per connection.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 from runyard.store.schema import runs
 
 SAMPLE = 500  # runs read to estimate how common each trigram is
-RARE = 0.02  # a trigram in fewer than this share of the sampled runs is rare
+RARE = 0.1  # a trigram in fewer than this share of the sampled runs is rare
 TTL = 600.0  # seconds a sample is used
 SAMPLES = "runyard_trigram_samples"  # in a connection's info: {project: (until, n, counts)}
 
@@ -28,24 +28,23 @@ def trigrams(text: str) -> list[str]:
     return [text[i : i + 3] for i in range(len(text) - 2)]
 
 
-def rare_stretch(term: str, share: dict[str, float]) -> str | None:
-    """The longest stretch of ``term`` (3 characters or more) made only of trigrams rarer
-    than ``RARE``, if it is shorter than the term; None: ask for the whole term."""
+def rare_stretches(term: str, share: dict[str, float]) -> list[str] | None:
+    """Every longest stretch of ``term`` made only of trigrams rarer than ``RARE`` (a run
+    holding the term holds each of them), when together they leave some trigram out;
+    None: ask for the whole term (no trigram is rare, or none is common)."""
     grams = trigrams(term)
-    best: tuple[int, int] | None = None  # (first trigram, number of trigrams)
+    stretches: list[str] = []
     start = None
     for i, gram in enumerate([*grams, None]):
         rare = gram is not None and share.get(gram, 0.0) < RARE
         if rare and start is None:
             start = i
         elif not rare and start is not None:
-            if best is None or i - start > best[1]:
-                best = (start, i - start)
+            stretches.append(term[start : i + 2])
             start = None
-    if best is None or best[1] == len(grams):
+    if not stretches or stretches == [term]:
         return None
-    first, count = best
-    return term[first : first + count + 2]
+    return stretches
 
 
 def trigram_shares(conn: Connection, project_id: str) -> dict[str, float]:
