@@ -74,7 +74,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.bench_queries import percentile
 from benchmarks.corpus import create_workflows
-from benchmarks.server import free_port, running_server, scratch_postgres
+from benchmarks.server import free_port, healthy_process, running_server, scratch_postgres
 from runyard.demo import ERROR_CODES, WORKFLOWS, generate_runs
 
 PREFECT_VERSION = "3.9.1"
@@ -157,31 +157,11 @@ def prefect_server(database_url: str, log: Path) -> Iterator[str]:
     port = free_port()
     command = [str(VENV / "bin" / "prefect"), "server", "start", "--no-services"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "WARNING"]
-    with log.open("a") as out:
-        process = subprocess.Popen(
-            command, env=prefect_env(database_url), stdout=out, stderr=subprocess.STDOUT
-        )
-        url = f"http://127.0.0.1:{port}/api"
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"prefect server exited; see {log}")
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("prefect server did not become healthy in 180 s")
-                time.sleep(0.5)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    url = f"http://127.0.0.1:{port}/api"
+    with healthy_process(
+        command, prefect_env(database_url), log, f"{url}/health", mode="a", within=180
+    ):
+        yield url
 
 
 # -- Databases ---------------------------------------------------------------------------------

@@ -30,39 +30,51 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def running_server(database_url: str, api_key: str, log: Path, *args: str) -> Iterator[str]:
-    """``runyard serve`` on ``database_url`` with ``api_key`` as its bootstrap key, its output
-    in ``log`` (benchmarks and the tests that need a real server share this)."""
-    port = free_port()
-    env = {**os.environ, "RUNYARD_DATABASE_URL": database_url, "RUNYARD_BOOTSTRAP_API_KEY": api_key}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(BIN / "runyard"), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
+def healthy_process(
+    command: list[str],
+    env: dict[str, str],
+    log: Path,
+    health_url: str,
+    *,
+    mode: str = "w",
+    within: float = 120,
+) -> Iterator[None]:
+    """Run ``command`` (output in ``log``) until the block ends; the block starts once
+    ``health_url`` answers 200."""
+    with log.open(mode) as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + within
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"runyard serve exited; see {log}")
+                    raise RuntimeError(f"{command[0]} exited; see {log}")
                 try:
-                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    if httpx.get(health_url, timeout=2).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError("runyard serve did not become healthy in 120 s")
+                    raise RuntimeError(f"{command[0]} did not become healthy in {within:.0f} s")
                 time.sleep(0.2)
-            yield url
+            yield
         finally:
             process.terminate()
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@contextmanager
+def running_server(database_url: str, api_key: str, log: Path, *args: str) -> Iterator[str]:
+    """``runyard serve`` on ``database_url`` with ``api_key`` as its bootstrap key, its output
+    in ``log`` (benchmarks and the tests that need a real server share this)."""
+    port = free_port()
+    env = {**os.environ, "RUNYARD_DATABASE_URL": database_url, "RUNYARD_BOOTSTRAP_API_KEY": api_key}
+    command = [str(BIN / "runyard"), "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    url = f"http://127.0.0.1:{port}"
+    with healthy_process(command, env, log, f"{url}/healthz"):
+        yield url
 
 
 @contextmanager
