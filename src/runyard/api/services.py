@@ -71,6 +71,15 @@ async def get_services(request: Request) -> Services:
     return services_of(request)
 
 
+async def principal_of(services: Services, secret: str | None, project: str | None) -> Principal:
+    """The caller behind a key: from memory when the key was seen in the last seconds (no
+    thread hop, no database read), else looked up on a worker thread."""
+    known = services.auth.remembered(secret, project)
+    if known is not None:
+        return known
+    return await run_in_threadpool(services.auth.authenticate, secret, project)
+
+
 def bearer_or_key(authorization: str | None, api_key: str | None) -> str | None:
     if authorization:
         scheme, _, token = authorization.partition(" ")
@@ -88,13 +97,7 @@ async def get_principal(
         Header(description="Project to act on (server-admin key); defaults to the key's project"),
     ] = None,
 ) -> Principal:
-    """The caller: from memory when the key was seen in the last seconds (no thread
-    hop, no database read), else looked up on a worker thread."""
-    secret = bearer_or_key(authorization, x_api_key)
-    known = services.auth.remembered(secret, x_project_id)
-    if known is not None:
-        return known
-    return await run_in_threadpool(services.auth.authenticate, secret, x_project_id)
+    return await principal_of(services, bearer_or_key(authorization, x_api_key), x_project_id)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

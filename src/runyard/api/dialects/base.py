@@ -19,14 +19,13 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from runyard.api.problems import validation_errors
 from runyard.api.render import JSONResponse
 from runyard.api.run_params import query_time as timestamp
-from runyard.api.services import Services, bearer_or_key
+from runyard.api.services import Services, bearer_or_key, principal_of
 from runyard.core.errors import (
     Conflict,
     FieldError,
@@ -164,13 +163,8 @@ def bearer(authorization: str | None) -> str | None:
 async def authenticate(
     request: Request, secret: str | None, project: str | None = None
 ) -> Principal:
-    """The caller behind a key (``project`` picks one, as ``X-Project-ID`` does natively):
-    from memory without leaving the event loop, else looked up on a worker thread."""
-    auth = services(request).auth
-    known = auth.remembered(secret, project)
-    if known is not None:
-        return known
-    return await run_in_threadpool(auth.authenticate, secret, project)
+    """The caller behind a key (``project`` picks one, as ``X-Project-ID`` does natively)."""
+    return await principal_of(services(request), secret, project)
 
 
 def inclusive_end(value: datetime | None) -> datetime | None:
