@@ -19,11 +19,14 @@ from datetime import timedelta
 from sqlalchemy import Connection, Select
 
 from runyard.core.query import RunQuery, Sort, SortField, TagFilter
+from runyard.core.search_text import fold
 from runyard.core.statuses import RunStatus
 from runyard.core.times import utcnow
+from runyard.service.runs import RunService
 from runyard.store import query_compiler as qc
-from runyard.store import run_reads
+from runyard.store import run_counts, run_reads, search_terms
 from runyard.store.database import Database
+from runyard.store.dialect_hooks import MIN_INDEXED_TERM, searches_by_rare_stretch
 from runyard.store.schema import runs, workflows
 from runyard.store.tenancy import project_by_name
 
@@ -83,7 +86,7 @@ def queries(conn: Connection, project_id: str) -> dict[str, RunQuery]:
         "search: parameter description": q(search="portal login"),
         "parent_run_id": q(parent_run_id=some.parent_run_id),
         "root_run_id": q(root_run_id=some.root_run_id),
-        "tag key=value": q(tags=(TagFilter("team", "ops"),)),
+        "tag key=value": q(tags=(TagFilter("team", ("ops",)),)),
         "tag key": q(tags=(TagFilter("env"),)),
         "is_test": q(is_test=True),
         "sort started_at desc": q(sort=Sort(SortField.STARTED_AT)),
@@ -91,6 +94,15 @@ def queries(conn: Connection, project_id: str) -> dict[str, RunQuery]:
         "sort duration desc": q(sort=Sort(SortField.DURATION)),
         "offset 5,000": q(offset=5000),
     }
+
+
+def _stretches(conn: Connection, query: RunQuery) -> list[str] | None:
+    if not query.search or not searches_by_rare_stretch(conn.dialect):
+        return None
+    term = fold(query.search)
+    if len(term) <= MIN_INDEXED_TERM:
+        return None
+    return search_terms.rare_stretches(term, search_terms.trigram_shares(conn, query.project_id))
 
 
 def main() -> None:
@@ -101,12 +113,23 @@ def main() -> None:
         assert project is not None
         total = run_reads.count(conn, RunQuery(project.id))
         print(f"# Query plans: {conn.dialect.name}, {total:,} runs\n")
-        for name, query in queries(conn, project.id).items():
+        runs_service = RunService(db, utcnow)
+        for name, asked in queries(conn, project.id).items():
             print(f"## {name}\n")
+            query = runs_service.resolve_query(conn, asked)  # names and types become ids
+            if query is None:
+                print("no workflow matches: answered without reading runs\n")
+                continue
             chosen = run_reads.plan(conn, query)
             for side, rows in qc.side_filters(conn.dialect, query).items():
-                print(f"probe `{side}` (first {qc.DENSE_THRESHOLD} matches):\n```")
-                print("\n".join(_plan(conn, qc.probe_statement(rows))))
+                stretches = _stretches(conn, query) if side == "search" else None
+                if stretches:
+                    print(f"probe `search` by its rare stretches {stretches}:\n```")
+                    rows = qc.stretch_statement(stretches, run_reads.STRETCH_CANDIDATES + 1)
+                else:
+                    print(f"probe `{side}` (first {qc.DENSE_THRESHOLD} matches):\n```")
+                    rows = qc.probe_statement(rows)
+                print("\n".join(_plan(conn, rows)))
                 print("```")
             if chosen.dense or chosen.candidates is not None:
                 kind = (
@@ -115,7 +138,11 @@ def main() -> None:
                 print(f"plan: dense={sorted(chosen.dense)} {kind}\n")
             print("page:\n```")
             print("\n".join(_plan(conn, qc.page_statement(conn.dialect, query, chosen))))
-            print("```\ncount:\n```")
+            print("```")
+            if run_counts.answers(query):
+                print("count: summed from the kept run counts (store/run_counts.py)\n")
+                continue
+            print("count:\n```")
             print("\n".join(_plan(conn, qc.count_statement(conn.dialect, query, chosen))))
             print("```\n")
     db.dispose()
