@@ -96,8 +96,8 @@ class Load:
                 if answer.status_code == 201:
                     self.mine.append((answer.json()["id"], "queued"))
             ok = answer.status_code < 400
-        except httpx.HTTPError:
-            kind, ok = "transport", False
+        except httpx.HTTPError as exc:
+            kind, ok = f"transport: {type(exc).__name__}", False
         if measuring:
             self.spent[kind].append((time.perf_counter() - started) * 1000)
             if not ok:
