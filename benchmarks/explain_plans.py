@@ -19,14 +19,12 @@ from datetime import timedelta
 from sqlalchemy import Connection, Select
 
 from runyard.core.query import RunQuery, Sort, SortField, TagFilter
-from runyard.core.search_text import fold
 from runyard.core.statuses import RunStatus
 from runyard.core.times import utcnow
 from runyard.service.runs import RunService
 from runyard.store import query_compiler as qc
-from runyard.store import run_counts, run_reads, search_terms
+from runyard.store import run_counts, run_reads
 from runyard.store.database import Database
-from runyard.store.dialect_hooks import MIN_INDEXED_TERM, searches_by_rare_stretch
 from runyard.store.schema import runs, workflows
 from runyard.store.tenancy import project_by_name
 
@@ -96,15 +94,6 @@ def queries(conn: Connection, project_id: str) -> dict[str, RunQuery]:
     }
 
 
-def _stretches(conn: Connection, query: RunQuery) -> list[str] | None:
-    if not query.search or not searches_by_rare_stretch(conn.dialect):
-        return None
-    term = fold(query.search)
-    if len(term) <= MIN_INDEXED_TERM:
-        return None
-    return search_terms.rare_stretches(term, search_terms.trigram_shares(conn, query.project_id))
-
-
 def main() -> None:
     url = sys.argv[1]
     db = Database.connect(url, pool_size=1)
@@ -122,7 +111,7 @@ def main() -> None:
                 continue
             chosen = run_reads.plan(conn, query)
             for side, rows in qc.side_filters(conn.dialect, query).items():
-                stretches = _stretches(conn, query) if side == "search" else None
+                stretches = run_reads.search_stretches(conn, query) if side == "search" else None
                 if stretches:
                     print(f"probe `search` by its rare stretches {stretches}:\n```")
                     rows = qc.stretch_statement(stretches, run_reads.STRETCH_CANDIDATES + 1)

@@ -62,19 +62,24 @@ def plan(conn: Connection, query: RunQuery) -> qc.Plan:
 STRETCH_CANDIDATES = 10_000  # more runs than this hold the rare stretches: ask for the term
 
 
-def _search_by_stretch(conn: Connection, query: RunQuery) -> list[int] | None:
-    """SQLite: the search probe through the term's rare stretches (search_terms.py), the
-    runs found then checked for the whole term; None: probe with the whole term."""
+def search_stretches(conn: Connection, query: RunQuery) -> list[str] | None:
+    """SQLite: the rare stretches of the search term it is looked up by
+    (search_terms.py); None: it is looked up whole."""
     if not query.search or not searches_by_rare_stretch(conn.dialect):
         return None
     term = fold(query.search)
     if len(term) <= MIN_INDEXED_TERM:
         return None
-    stretches = search_terms.rare_stretches(
-        term, search_terms.trigram_shares(conn, query.project_id)
-    )
-    if stretches is None:
+    return search_terms.rare_stretches(term, search_terms.trigram_shares(conn, query.project_id))
+
+
+def _search_by_stretch(conn: Connection, query: RunQuery) -> list[int] | None:
+    """The search probe through the term's rare stretches, the runs found then checked for
+    the whole term; None: probe with the whole term."""
+    stretches = search_stretches(conn, query)
+    if stretches is None or not query.search:
         return None
+    term = fold(query.search)
     statement = qc.stretch_statement(stretches, STRETCH_CANDIDATES + 1)
     candidates = list(conn.execute(statement).scalars())
     if len(candidates) > STRETCH_CANDIDATES:
