@@ -293,11 +293,6 @@ def versions_of(
     return found
 
 
-def status_counts(conn: Connection, project_id: str) -> dict[str, dict[str, int]]:
-    """Each workflow's runs by status: ``{workflow_id: {status: n}}``."""
-    return run_counts.by_workflow_status(conn, project_id)
-
-
 def ids_of_types(conn: Connection, project_id: str, types: Sequence[str]) -> list[str]:
     """The ids of the project's workflows of these types (any version, live or not)."""
     found = conn.execute(
