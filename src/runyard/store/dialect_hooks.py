@@ -255,7 +255,7 @@ def search_pks_holding_all(stretches: list[str]) -> Select[int]:
 
 
 def searches_by_rare_stretch(dialect: Dialect) -> bool:
-    """Whether a search term should be looked up by its rarest stretch (search_terms.py).
+    """Whether a search term should be looked up by its rare stretches (search_terms.py).
 
     SQLite's FTS5 walks the whole document list of every trigram of a phrase; PostgreSQL's
     GIN index answers the same LIKE from its rarer trigrams' lists by itself.
