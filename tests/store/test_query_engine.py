@@ -9,13 +9,13 @@ repeated — and counts must agree.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from runyard.core.models import Role, Run
+from runyard.core.models import Role, Run, RunHead
 from runyard.core.query import RunQuery, Sort, SortField, TagFilter
 from runyard.core.statuses import RunStatus
 from runyard.core.times import utcnow
@@ -45,6 +45,10 @@ def _setup(db: Database) -> tuple[Principal, RunService, dict[str, str]]:
         )
         ids[name] = workflows.create_or_version(admin, body)[0].id
     return admin, RunService(db, utcnow), ids
+
+
+def _head_of(run: Run) -> RunHead:
+    return RunHead(**{f.name: getattr(run, f.name) for f in fields(RunHead)})
 
 
 def _random_runs(rng: random.Random, ids: dict[str, str], n: int) -> list[dict[str, Any]]:
@@ -195,14 +199,18 @@ def test_every_page_by_cursor_matches_the_reference(
         matches_params = bool(term) and (term in "portal_url" or term in "login page")
         expected = _reference(stored, query, params_match if matches_params else set())
         seen: list[str] = []
-        page = service.page(query)
+        current = query
         while True:
+            page = service.page(current)
+            heads = service.heads(current)  # the same page, read narrow
+            assert heads.runs == [_head_of(r) for r in page.runs]
+            assert (heads.has_more, heads.last) == (page.has_more, page.last)
             seen.extend(r.id for r in page.runs)
             assert len(page.runs) <= query.limit
             if not page.has_more:
                 break
             assert page.last is not None
-            page = service.page(replace(query, after=page.last))
+            current = replace(query, after=page.last)
         assert seen == expected, query
         assert service.count(query) == len(expected), query
 

@@ -165,6 +165,12 @@ def test_to_rfc3339_format() -> None:
     assert to_rfc3339(datetime(5, 1, 1, tzinfo=UTC)) == "0005-01-01T00:00:00.000000Z"
 
 
+@given(st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-7, minutes=-30))])))
+def test_to_rfc3339_is_isoformat_in_utc_with_microseconds(value: datetime) -> None:
+    expected = value.astimezone(UTC).isoformat(timespec="microseconds")
+    assert to_rfc3339(value) == expected.replace("+00:00", "Z")
+
+
 def test_as_utc() -> None:
     naive = datetime(2026, 1, 1, 12)
     assert as_utc(naive) == datetime(2026, 1, 1, 12, tzinfo=UTC)

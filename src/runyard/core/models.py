@@ -108,7 +108,10 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
-class Run:
+class RunHead:
+    """A run without its documents (input, result, error texts, headers, tags, steps):
+    what a list that shows only ids, states and times reads, at a fraction of the cost."""
+
     id: str
     project_id: str
     workflow_id: str
@@ -117,11 +120,6 @@ class Run:
     created_at: datetime
     modified_at: datetime
     attempt: int = 1
-    input: dict[str, JSON] = field(default_factory=dict)
-    result: JSON = None
-    error: str | None = None
-    failure_reason: str | None = None
-    failure_category: list[dict[str, JSON]] | None = None
     parent_run_id: str | None = None
     root_run_id: str | None = None
     depends_on_run_id: str | None = None
@@ -132,23 +130,32 @@ class Run:
     is_test: bool = False
     dry_run: bool = False
     progress: int = 0
-    node_ids: list[str] | None = None
     credits_used: float = 0.0
-    extra_http_headers: dict[str, str] | None = None
     webhook_callback_url: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)
     session_id: str | None = None
     queued_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
     workflow_name: str | None = None
-    steps: tuple[Step, ...] | None = None
 
     @property
     def duration_seconds(self) -> float | None:
         if self.started_at is None or self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class Run(RunHead):
+    input: dict[str, JSON] = field(default_factory=dict)
+    result: JSON = None
+    error: str | None = None
+    failure_reason: str | None = None
+    failure_category: list[dict[str, JSON]] | None = None
+    node_ids: list[str] | None = None
+    extra_http_headers: dict[str, str] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    steps: tuple[Step, ...] | None = None
 
 
 # The run fields a caller may set when triggering or importing a run.

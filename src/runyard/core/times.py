@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import orjson
+
 Clock = Callable[[], datetime]
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
@@ -58,9 +60,16 @@ def as_utc(value: datetime) -> datetime:
 
 
 def to_rfc3339(value: datetime | None) -> str | None:
+    """``2026-01-02T03:04:05.000006Z``: in UTC, always with microseconds.
+
+    Written by orjson (in C, a third of ``isoformat``'s cost: a page of a thousand runs
+    renders thousands of these), which leaves out a zero fraction; it is put back."""
     if value is None:
         return None
-    return as_utc(value).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    if value.tzinfo is not UTC:
+        value = as_utc(value)
+    text = orjson.dumps(value, option=orjson.OPT_UTC_Z).decode()
+    return text[1:-1] if value.microsecond else f"{text[1:-2]}.000000Z"
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -7,17 +7,17 @@ changes cannot both apply.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
 from runyard.core.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound
 from runyard.core.ids import uuid7
 from runyard.core.lifecycle import transition
-from runyard.core.models import Role, Run, Step, StepError
+from runyard.core.models import Role, Run, RunHead, Step, StepError
 from runyard.core.parameters import apply_parameters
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus, cancel_target
@@ -27,6 +27,8 @@ from runyard.service.inputs import ImportedRun, ImportIn, RunFields, RunPatch, S
 from runyard.store import run_reads, run_rows, workflow_refs, workflow_rows
 from runyard.store.database import Database
 from runyard.store.run_reads import Bucket, Page, StatusChange
+
+R = TypeVar("R", bound=RunHead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,12 +451,22 @@ class RunService:
             found = workflow_refs.resolve(conn, principal.project_id, refs)
         return {ref: workflow_id for ref, (workflow_id, _) in found.items()}
 
-    def page(self, query: RunQuery) -> Page:
+    def page(self, query: RunQuery) -> Page[Run]:
+        return self._read_page(query, run_reads.list_page)
+
+    def heads(self, query: RunQuery) -> Page[RunHead]:
+        """A page as ``page`` reads it, of the runs' heads only: for lists that show no
+        input, result, error text, headers or tags (a fraction of the reading)."""
+        return self._read_page(query, run_reads.list_heads)
+
+    def _read_page(
+        self, query: RunQuery, read: Callable[[Connection, RunQuery], Page[R]]
+    ) -> Page[R]:
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query)
             if resolved is None:
                 return Page([], False, None, 0 if query.include_total else None)
-            return run_reads.list_page(conn, resolved)
+            return read(conn, resolved)
 
     def count(self, query: RunQuery) -> int:
         with self.db.read() as conn:

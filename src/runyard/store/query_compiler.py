@@ -280,8 +280,14 @@ def _split(query: RunQuery) -> list[RunQuery]:
     return [query]
 
 
-def page_statement(dialect: Dialect, query: RunQuery, plan: Plan) -> Select[Any]:
-    """The runs of one page, plus one more row if there are more (``has_more``).
+def page_statement(
+    dialect: Dialect,
+    query: RunQuery,
+    plan: Plan,
+    columns: Sequence[ColumnElement[Any]] | None = None,
+) -> Select[Any]:
+    """The runs of one page (whole rows, or only ``columns``), plus one more row if there
+    are more (``has_more``).
 
     The page is found on narrow rows (id and sort key, which every filter index covers)
     and only its own runs are then read whole, so an offset, the branches of a split
@@ -309,7 +315,7 @@ def page_statement(dialect: Dialect, query: RunQuery, plan: Plan) -> Select[Any]
             .limit(query.limit + 1)
         )
     return (
-        select(runs)
+        (select(*columns) if columns else select(runs))
         .where(runs.c.id.in_(page_ids.scalar_subquery()))
         .order_by(key.is_(None), *_order(query, key, runs.c.id))
     )

@@ -5,24 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, RowMapping, select
 
-from runyard.core.models import Run
+from runyard.core.models import Run, RunHead
 from runyard.core.query import Position, RunQuery, SortField
 from runyard.core.search_text import fold
 from runyard.core.times import to_micros
 from runyard.store import query_compiler as qc
 from runyard.store import run_counts, search_terms
 from runyard.store.dialect_hooks import MIN_INDEXED_TERM, searches_by_rare_stretch
-from runyard.store.run_rows import run_from_row
+from runyard.store.run_rows import HEAD_COLUMNS, head_from_row, run_from_row
 from runyard.store.schema import run_error_codes, run_status_changes, runs
 from runyard.store.workflow_rows import workflow_names
 
+R = TypeVar("R", bound=RunHead)
+
 
 @dataclass(frozen=True, slots=True)
-class Page:
-    runs: list[Run]
+class Page(Generic[R]):
+    runs: list[R]
     has_more: bool
     last: Position | None  # where the page ended; the next page starts after it
     total: int | None = None
@@ -97,19 +100,43 @@ def _runs(conn: Connection, rows: Sequence[RowMapping]) -> list[Run]:
     return [run_from_row(m, names.get(m["workflow_id"])) for m in rows]
 
 
-def list_page(conn: Connection, query: RunQuery) -> Page:
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """A page's rows, before they become records."""
+
+    rows: Sequence[RowMapping]
+    names: dict[str, str]
+    has_more: bool
+    last: Position | None
+    total: int | None
+
+
+def _page_rows(conn: Connection, query: RunQuery, columns: list[Any] | None) -> _Rows:
     chosen = plan(conn, query)
     if chosen.candidates is not None and not chosen.candidates:
-        rows: list[RowMapping] = []  # a sparse filter matched nothing
+        rows: Sequence[RowMapping] = []  # a sparse filter matched nothing
     else:
-        statement = qc.page_statement(conn.dialect, query, chosen)
-        rows = [r._mapping for r in conn.execute(statement)]
+        statement = qc.page_statement(conn.dialect, query, chosen, columns)
+        rows = conn.execute(statement).mappings().all()
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
-    found = _runs(conn, rows)
-    total = count(conn, query, chosen) if query.include_total else None
     last = _position(query, rows[-1]) if rows else None
-    return Page(found, has_more, last, total)
+    total = count(conn, query, chosen) if query.include_total else None
+    names = workflow_names(conn, sorted({m["workflow_id"] for m in rows}))
+    return _Rows(rows, names, has_more, last, total)
+
+
+def list_page(conn: Connection, query: RunQuery) -> Page[Run]:
+    found = _page_rows(conn, query, None)
+    whole = [run_from_row(m, found.names.get(m["workflow_id"])) for m in found.rows]
+    return Page(whole, found.has_more, found.last, found.total)
+
+
+def list_heads(conn: Connection, query: RunQuery) -> Page[RunHead]:
+    """A page as ``list_page`` reads it, of the runs' heads only (no JSON documents read)."""
+    found = _page_rows(conn, query, HEAD_COLUMNS)
+    heads = [head_from_row(m, found.names.get(m["workflow_id"])) for m in found.rows]
+    return Page(heads, found.has_more, found.last, found.total)
 
 
 def count(conn: Connection, query: RunQuery, chosen: qc.Plan | None = None) -> int:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, Update, bindparam, delete, func, select, update
 
-from runyard.core.models import Run, Step, StepError, TriggerType
+from runyard.core.models import Run, RunHead, Step, StepError, TriggerType
 from runyard.core.search_text import build_search_text
 from runyard.core.statuses import RunStatus
 from runyard.core.times import to_micros
@@ -62,41 +63,61 @@ def run_values(run: Run) -> dict[str, Any]:
     }
 
 
+# The columns a ``RunHead`` is read from (``duration_us`` for a page's sort position).
+HEAD_COLUMNS = [
+    runs.c[name]
+    for name in (
+        *(f.name for f in fields(RunHead) if f.name != "workflow_name"),
+        "duration_us",
+    )
+]
+
+
+def _head_values(m: RowMapping, workflow_name: str | None) -> dict[str, Any]:
+    return {
+        "id": m["id"],
+        "project_id": m["project_id"],
+        "workflow_id": m["workflow_id"],
+        "workflow_version": m["workflow_version"],
+        "status": RunStatus(m["status"]),
+        "attempt": m["attempt"],
+        "parent_run_id": m["parent_run_id"],
+        "root_run_id": m["root_run_id"],
+        "depends_on_run_id": m["depends_on_run_id"],
+        "source_run_id": m["source_run_id"],
+        "trigger_type": TriggerType(m["trigger_type"]),
+        "triggered_by": m["triggered_by"],
+        "credential_id": m["credential_id"],
+        "is_test": bool(m["is_test"]),
+        "dry_run": bool(m["dry_run"]),
+        "progress": m["progress"],
+        "credits_used": m["credits_used"],
+        "webhook_callback_url": m["webhook_callback_url"],
+        "session_id": m["session_id"],
+        "created_at": m["created_at"],
+        "queued_at": m["queued_at"],
+        "started_at": m["started_at"],
+        "finished_at": m["finished_at"],
+        "modified_at": m["modified_at"],
+        "workflow_name": workflow_name,
+    }
+
+
+def head_from_row(m: RowMapping, workflow_name: str | None = None) -> RunHead:
+    return RunHead(**_head_values(m, workflow_name))
+
+
 def run_from_row(m: RowMapping, workflow_name: str | None = None) -> Run:
     return Run(
-        id=m["id"],
-        project_id=m["project_id"],
-        workflow_id=m["workflow_id"],
-        workflow_version=m["workflow_version"],
-        status=RunStatus(m["status"]),
-        attempt=m["attempt"],
+        **_head_values(m, workflow_name),
         input=m["input"],
         result=m["result"],
         error=m["error"],
         failure_reason=m["failure_reason"],
         failure_category=m["failure_category"],
-        parent_run_id=m["parent_run_id"],
-        root_run_id=m["root_run_id"],
-        depends_on_run_id=m["depends_on_run_id"],
-        source_run_id=m["source_run_id"],
-        trigger_type=TriggerType(m["trigger_type"]),
-        triggered_by=m["triggered_by"],
-        credential_id=m["credential_id"],
-        is_test=bool(m["is_test"]),
-        dry_run=bool(m["dry_run"]),
-        progress=m["progress"],
         node_ids=m["node_ids"],
-        credits_used=m["credits_used"],
         extra_http_headers=m["extra_http_headers"],
-        webhook_callback_url=m["webhook_callback_url"],
         tags=m["tags"],
-        session_id=m["session_id"],
-        created_at=m["created_at"],
-        queued_at=m["queued_at"],
-        started_at=m["started_at"],
-        finished_at=m["finished_at"],
-        modified_at=m["modified_at"],
-        workflow_name=workflow_name,
     )
 
 

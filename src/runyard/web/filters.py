@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
@@ -104,7 +105,7 @@ class View:
         """The filters alone, as a query string (for counts, charts, exports, bulk)."""
         return urlencode(self.params(sort=None, limit=None, cursor=None))
 
-    def next_url(self, page: Page) -> str | None:
+    def next_url(self, page: Page[Any]) -> str | None:
         if not page.has_more or page.last is None:
             return None
         return self.url(cursor=encode_cursor(self.query, page.last))

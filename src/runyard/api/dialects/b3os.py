@@ -15,7 +15,7 @@ from starlette.responses import Response
 from runyard.api.dialects import base
 from runyard.api.render import JSONResponse
 from runyard.core.errors import FieldError, NotFound
-from runyard.core.models import Run
+from runyard.core.models import RunHead
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus
 from runyard.core.times import to_rfc3339
@@ -65,7 +65,7 @@ async def principal(
 PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
-def item(run: Run) -> dict[str, Any]:
+def item(run: RunHead) -> dict[str, Any]:
     return {
         "finishedAt": to_rfc3339(run.finished_at),
         "id": run.id,
@@ -105,7 +105,7 @@ def workflow_runs(
         limit=limit,
         offset=offset,
     )
-    page = services.runs.page(query)
+    page = services.runs.heads(query)
     data = {
         "hasMore": page.has_more,
         "items": [item(r) for r in page.runs],

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from runyard.api.dialects import base
 from runyard.api.render import JSONResponse
 from runyard.core.errors import FieldError, InvalidInput
-from runyard.core.models import Run
+from runyard.core.models import Run, RunHead
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus
 from runyard.core.times import to_rfc3339
@@ -43,7 +43,7 @@ DEFAULT_WINDOW = timedelta(hours=24)
 MAX_AGE = timedelta(days=365)
 
 
-def word(run: Run) -> str:
+def word(run: RunHead) -> str:
     if run.status is RunStatus.QUEUED and run.attempt > 1:
         return REQUEUED
     return STATUS[run.status]
@@ -107,7 +107,7 @@ def window(
     return start, before
 
 
-def summary(run: Run) -> dict[str, Any]:
+def summary(run: RunHead) -> dict[str, Any]:
     return {
         "session_id": run.id,
         "status": word(run),
@@ -190,7 +190,7 @@ def list_runs(
         created_before=before,
         limit=limit,
     )
-    return JSONResponse([summary(r) for r in services.runs.page(query).runs])
+    return JSONResponse([summary(r) for r in services.runs.heads(query).runs])
 
 
 @router.get("/run/{session_id}", summary="Get a run's results")
