@@ -200,6 +200,13 @@ def test_export_streams_the_filtered_runs(admin: Api) -> None:
     assert [json.loads(line)["id"] for line in lines] == [_id(n) for n in (4, 3, 2, 1)]
 
 
+def test_an_export_of_an_unknown_workflow_is_refused_before_it_starts(admin: Api) -> None:
+    # Found by fuzzing: the refusal came after the 200 had been sent (a broken stream).
+    for fmt in ("csv", "jsonl"):
+        problem = admin.get(f"/api/v1/runs/export?format={fmt}&workflow_id=nope", expect=422)
+        assert problem["errors"][0]["loc"] == ["query", "workflow_id"]
+
+
 def test_docs_openapi_and_health(admin: Api) -> None:
     schema = admin.get("/openapi.json")
     assert "/api/v1/runs" in schema["paths"]

@@ -509,11 +509,19 @@ class RunService:
             return run_reads.error_codes_of(conn, principal.project_id, run_ids)
 
     def export(self, query: RunQuery) -> Iterator[Run]:
-        """Every run of the query, streamed in order from one read transaction."""
+        """Every run of the query, streamed in order from one read transaction.
+
+        The query is checked now (an unknown workflow is refused before a response
+        starts); the runs are read as the iterator is consumed."""
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query.filters_only())
-            if resolved is not None:
-                yield from run_reads.iterate(conn, resolved)
+        return self._stream(resolved)
+
+    def _stream(self, query: RunQuery | None) -> Iterator[Run]:
+        if query is None:
+            return
+        with self.db.read() as conn:
+            yield from run_reads.iterate(conn, query)
 
 
 def _roots(conn: Connection, principal: Principal, items: list[ImportedRun]) -> dict[str, str]:
