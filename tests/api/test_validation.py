@@ -76,6 +76,11 @@ def test_a_cursor_of_another_query_or_with_an_offset_is_refused(admin: Api) -> N
          ["body", "parameters"]),
         ("/api/v1/workflows", {"name": "ok", "parameters": [{"key": "a", "type": "blob"}]},
          ["body", "parameters", 0, "type"]),
+        ("/api/v1/workflows", {"name": "ok", "parameters": [{"key": "a", "default": {}}]},
+         ["body", "parameters", 0]),  # a string parameter whose default is an object
+        ("/api/v1/workflows", {"name": "ok", "parameters": [{"key": "n", "type": "integer",
+                                                             "default": "7"}]},
+         ["body", "parameters", 0]),
         ("/api/v1/workflows/invoice-agent/runs", {"input": "not an object"}, ["body", "input"]),
         ("/api/v1/workflows/invoice-agent/runs", {"input": {"customer_id": 7}},
          ["body", "input", "customer_id"]),

@@ -18,7 +18,8 @@ _CHECKS: dict[str, tuple[type, ...]] = {
 }
 
 
-def _matches(kind: str, value: Any) -> bool:
+def matches_type(kind: str, value: Any) -> bool:
+    """Whether ``value`` is of the parameter type ``kind``."""
     if kind not in _CHECKS or value is None:
         return True  # "json" and unknown kinds take anything; null is "not given"
     if isinstance(value, bool) and kind in ("integer", "number"):
@@ -38,7 +39,7 @@ def apply_parameters(parameters: Sequence[Parameter], given: dict[str, Any]) -> 
         if param.key not in result:
             if param.default is not None:
                 result[param.key] = param.default
-        elif not _matches(param.type, result[param.key]):
+        elif not matches_type(param.type, result[param.key]):
             errors.append(FieldError(("body", "input", param.key), f"must be of type {param.type}"))
     if errors:
         raise InvalidInput("; ".join(f"input.{e.loc[-1]}: {e.msg}" for e in errors), errors)

@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from runyard.core.models import Role, TriggerType, WorkflowType
+from runyard.core.parameters import matches_type
 from runyard.core.statuses import RunStatus
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -37,6 +38,12 @@ class ParameterIn(Strict):
         if value not in PARAMETER_TYPES:
             raise ValueError(f"must be one of {', '.join(PARAMETER_TYPES)}")
         return value
+
+    @model_validator(mode="after")
+    def _default_of_its_type(self) -> ParameterIn:
+        if not matches_type(self.type, self.default):
+            raise ValueError(f"default must be of type {self.type}")
+        return self
 
 
 class WorkflowIn(Strict):
