@@ -72,3 +72,23 @@ def test_a_body_over_the_limit_under_a_dialect_is_a_413_in_its_envelope(admin: A
     )
     assert response.status_code == 413
     assert response.json()["error_type"] == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize(
+    ("path", "body_key"),
+    [
+        ("/api/v1/runs/a%0Ab", "type"),
+        ("/compat/polos/api/v1/executions/a%0Ab", "error"),
+        ("/compat/skyvern/v1/runs/a%0Db", "detail"),
+        ("/compat/cloudcruise/run/a%0Ab", "message"),
+        ("/compat/noxus/v1/runs/a%0Ab/stop", "detail"),
+    ],
+)
+def test_a_line_break_in_the_path_is_a_404_in_the_dialects_envelope(
+    admin: Api, path: str, body_key: str
+) -> None:
+    # Found by fuzzing: a dialect's prefix is matched only up to a line break, so such
+    # a path fell through to the native 404.
+    response = admin.client.get(path, headers=admin.headers)
+    assert response.status_code == 404
+    assert body_key in response.json()

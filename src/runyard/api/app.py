@@ -50,6 +50,7 @@ def create_app(
         version=runyard.__version__,
         summary="Keeps every workflow run and finds any of them instantly.",
         lifespan=lifespan,
+        responses=problems.NATIVE_ERRORS,
     )
     problems.install(app)
     for module in (health, projects, workflows, runs, events, schedules, webhooks):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -32,6 +33,75 @@ STATUS_OF: list[tuple[type[RunyardError], int, str]] = [
     (Unauthenticated, 401, "Unauthenticated"),
     (Forbidden, 403, "Forbidden"),
 ]
+
+
+# How error bodies are documented in the OpenAPI documents (native and dialects).
+ERROR_MEANINGS = {
+    400: "Bad request",
+    401: "No valid API key",
+    403: "The key may not do this",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    413: "Body too large",
+    422: "Invalid input; the errors name each field",
+}
+FIELD_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["loc", "msg", "type"],
+    "properties": {
+        "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+        "msg": {"type": "string"},
+        "type": {"type": "string"},
+        "input": {},
+    },
+}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "array", "items": FIELD_ERROR_SCHEMA},
+    },
+}
+
+
+def error_responses(
+    statuses: Iterable[int], schema_name: str, media_type: str = "application/json"
+) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of an application's OpenAPI document for its error statuses, each
+    a body of the ``schema_name`` component (``add_components`` puts it in). They replace
+    FastAPI's own 422, which describes a body runyard never sends."""
+    schema = {"$ref": f"#/components/schemas/{schema_name}"}
+    return {
+        status: {
+            "description": ERROR_MEANINGS.get(status, "Error"),
+            "content": {media_type: {"schema": schema}},
+        }
+        for status in sorted(set(statuses))
+    }
+
+
+def add_components(app: FastAPI, schemas: dict[str, dict[str, Any]]) -> None:
+    """Add schemas to the components of ``app``'s OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+NATIVE_ERRORS = error_responses(ERROR_MEANINGS, "Problem", PROBLEM_TYPE)
 
 
 def problem(
@@ -134,6 +204,7 @@ async def _unexpected(_: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    add_components(app, {"Problem": PROBLEM_SCHEMA})
     app.add_exception_handler(RunyardError, _runyard_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,6 +1,8 @@
 """Refuse, before any route runs, requests no route could serve safely.
 
 * A body over the configured size: 413, without reading it whole.
+* A line break in the path: 404 (no route could match it), in the dialect's format
+  under a dialect's prefix.
 * A NUL character anywhere (path, query string, or ``\\u0000`` in a JSON body):
   PostgreSQL cannot store it in text or JSON, so runyard refuses it everywhere, with
   a 422 naming where it was, rather than failing on one database.
@@ -109,8 +111,14 @@ class RequestGuards:
         return body
 
     def _check_head(self, scope: Scope) -> None:
-        if "\x00" in scope.get("path", ""):
+        path = scope.get("path", "")
+        if "\x00" in path:
             raise _nul("path")
+        if "\n" in path or "\r" in path:
+            # Names nothing runyard holds, and escapes the routing of mounted dialects
+            # (their prefix is matched up to a line break), which would answer it in the
+            # native format instead of the vendor's.
+            raise _Refused(404, "http_404", "Not found", "no such path (it holds a line break)", [])
         if b"%00" in scope.get("query_string", b"").lower():
             raise _nul("query")
         declared = dict(scope["headers"]).get(b"content-length")

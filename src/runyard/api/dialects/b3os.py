@@ -36,6 +36,16 @@ STATUS: dict[RunStatus, str] = {
     S.TIMED_OUT: "failure",
 }
 ERRORS = base.ErrorStatuses(invalid=400)
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "data", "message", "requestId"],
+    "properties": {
+        "code": {"type": "integer"},
+        "data": {"type": "null"},
+        "message": {"type": "string"},
+        "requestId": {"type": "string"},
+    },
+}
 
 
 def request_id() -> str:
@@ -116,4 +126,4 @@ def workflow_runs(
 
 
 def build() -> FastAPI:
-    return base.compat_app("B3OS", router, envelope, ERRORS)
+    return base.compat_app("B3OS", router, envelope, ERRORS, ERROR_SCHEMA)

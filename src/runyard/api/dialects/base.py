@@ -22,7 +22,12 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from runyard.api.problems import validation_errors
+from runyard.api.problems import (
+    FIELD_ERROR_SCHEMA,
+    add_components,
+    error_responses,
+    validation_errors,
+)
 from runyard.api.render import JSONResponse
 from runyard.api.run_params import query_time as timestamp
 from runyard.api.services import Services, bearer_or_key, principal_of
@@ -61,6 +66,12 @@ class ErrorStatuses:
     not_found: int = 404
     conflict: int = 409
 
+    def documented(self) -> set[int]:
+        """Every status an error can take here: these, the fallback 400, an unknown path's
+        404 and a too-large body's 413."""
+        mapped = {self.invalid, self.unauthenticated, self.forbidden, self.not_found}
+        return mapped | {self.conflict, 400, 404, 413}
+
     def of(self, exc: RunyardError) -> int:
         for cls, status in (
             (InvalidInput, self.invalid),
@@ -72,6 +83,15 @@ class ErrorStatuses:
             if isinstance(exc, cls):
                 return status
         return 400
+
+
+DETAIL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"anyOf": [{"type": "string"}, {"type": "array", "items": FIELD_ERROR_SCHEMA}]}
+    },
+}
 
 
 def detail_envelope(status: int, detail: str, _code: str, errors: list[FieldError]) -> Response:
@@ -105,14 +125,21 @@ async def reject_unknown_parameters(request: Request) -> None:
 
 
 def compat_app(
-    vendor: str, router: APIRouter, envelope: Envelope, statuses: ErrorStatuses
+    vendor: str,
+    router: APIRouter,
+    envelope: Envelope,
+    statuses: ErrorStatuses,
+    error_schema: dict[str, Any],
 ) -> FastAPI:
-    """The vendor's API as an application of its own, with its error envelope everywhere."""
+    """The vendor's API as an application of its own, with its error envelope everywhere
+    (``error_schema`` documents it)."""
     app = FastAPI(
         title=f"runyard — {vendor}-compatible API",
         summary=f"{vendor}'s list-runs API and run calls, served by runyard's query engine.",
         dependencies=[Depends(reject_unknown_parameters)],
+        responses=error_responses(statuses.documented(), "Error"),
     )
+    add_components(app, {"Error": error_schema})
     app.include_router(router)
 
     async def runyard_error(_: Request, exc: Exception) -> Response:

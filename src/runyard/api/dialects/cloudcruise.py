@@ -39,6 +39,11 @@ STATUS: dict[RunStatus, str] = {
 QUEUED, REQUEUED = "execution.queued", "execution.requeued"
 WORDS = sorted({*STATUS.values(), REQUEUED})
 ERRORS = base.ErrorStatuses(invalid=400)
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string"}},
+}
 DEFAULT_WINDOW = timedelta(hours=24)
 MAX_AGE = timedelta(days=365)
 
@@ -204,4 +209,4 @@ def interrupt(request: Request, who: PrincipalDep, session_id: str) -> JSONRespo
 
 
 def build() -> FastAPI:
-    return base.compat_app("CloudCruise", router, envelope, ERRORS)
+    return base.compat_app("CloudCruise", router, envelope, ERRORS, ERROR_SCHEMA)

@@ -168,4 +168,4 @@ def stop_run(request: Request, who: PrincipalDep, run_id: str) -> JSONResponse:
 
 
 def build() -> FastAPI:
-    return base.compat_app("Noxus", router, base.detail_envelope, ERRORS)
+    return base.compat_app("Noxus", router, base.detail_envelope, ERRORS, base.DETAIL_SCHEMA)

@@ -38,6 +38,11 @@ STATUS: dict[RunStatus, str] = {
     S.TIMED_OUT: "failed",
 }
 ERRORS = base.ErrorStatuses(invalid=400)
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "error_type"],
+    "properties": {"error": {"type": "string"}, "error_type": {"type": "string"}},
+}
 ERROR_TYPES = {
     400: "BAD_REQUEST",
     401: "UNAUTHORIZED",
@@ -186,4 +191,4 @@ def cancel_execution(request: Request, who: PrincipalDep, execution_id: str) -> 
 
 
 def build() -> FastAPI:
-    return base.compat_app("Polos", router, envelope, ERRORS)
+    return base.compat_app("Polos", router, envelope, ERRORS, ERROR_SCHEMA)

@@ -287,4 +287,4 @@ def cancel_run(request: Request, who: PrincipalDep, run_id: str) -> Response:
 
 
 def build() -> FastAPI:
-    return base.compat_app("Skyvern", router, base.detail_envelope, ERRORS)
+    return base.compat_app("Skyvern", router, base.detail_envelope, ERRORS, base.DETAIL_SCHEMA)

@@ -23,7 +23,17 @@ def healthz(services: ServicesDep) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/metrics", summary="Prometheus metrics (needs the server-admin key)")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (needs the server-admin key)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition",
+            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+        }
+    },
+)
 def metrics(services: ServicesDep, principal: PrincipalDep) -> Response:
     principal.require_server_admin()
     return Response(services.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

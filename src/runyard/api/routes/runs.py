@@ -104,7 +104,20 @@ def jsonl_rows(runs: Iterator[Run]) -> Iterator[bytes]:
         yield orjson.dumps(render.run(run)) + b"\n"
 
 
-@router.get("/runs/export", summary="Every run matching the filters, streamed")
+@router.get(
+    "/runs/export",
+    summary="Every run matching the filters, streamed",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "One run per line (jsonl), or a header row and one row per run (csv)",
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def export_runs(
     request: Request,
     services: ServicesDep,

@@ -18,7 +18,10 @@ router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"], route_class=O
 
 
 @router.post(
-    "", status_code=201, summary="Create a workflow, or a new version of the one with that name"
+    "",
+    status_code=201,
+    summary="Create a workflow, or a new version of the one with that name",
+    responses={200: {"description": "A new version of the workflow of that name"}},
 )
 def create_workflow(
     services: ServicesDep, principal: PrincipalDep, body: WorkflowIn
