@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from starlette.responses import Response
 
-from runyard.api.dialects import base
+from runyard.api.dialects import base, schemas
 from runyard.api.render import JSONResponse
 from runyard.core.errors import FieldError, NotFound
 from runyard.core.models import RunHead
@@ -95,7 +95,11 @@ def item(run: RunHead) -> dict[str, Any]:
 router = APIRouter()
 
 
-@router.get("/v1/workflows/{workflow_id}/runs", summary="List all runs for a specific workflow")
+@router.get(
+    "/v1/workflows/{workflow_id}/runs",
+    summary="List all runs for a specific workflow",
+    response_model=schemas.B3osRunsResponse,
+)
 def workflow_runs(
     request: Request,
     who: PrincipalDep,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from starlette.responses import Response
 
-from runyard.api.dialects import base
+from runyard.api.dialects import base, schemas
 from runyard.api.render import JSONResponse
 from runyard.core.errors import FieldError, InvalidInput
 from runyard.core.models import Run, RunHead
@@ -156,7 +156,7 @@ router = APIRouter()
 Many = Annotated[list[str], Query(description="repeat the key or comma-separate")]
 
 
-@router.get("/runs", summary="List runs")
+@router.get("/runs", summary="List runs", response_model=list[schemas.CloudCruiseRun])
 def list_runs(
     request: Request,
     who: PrincipalDep,
@@ -198,12 +198,20 @@ def list_runs(
     return JSONResponse([summary(r) for r in services.runs.heads(query).runs])
 
 
-@router.get("/run/{session_id}", summary="Get a run's results")
+@router.get(
+    "/run/{session_id}",
+    summary="Get a run's results",
+    response_model=schemas.CloudCruiseRunResult,
+)
 def get_run(request: Request, who: PrincipalDep, session_id: str) -> JSONResponse:
     return JSONResponse(result(base.services(request).runs.get(who, session_id)))
 
 
-@router.post("/run/{session_id}/interrupt", summary="Interrupt a run")
+@router.post(
+    "/run/{session_id}/interrupt",
+    summary="Interrupt a run",
+    response_model=schemas.CloudCruiseRun,
+)
 def interrupt(request: Request, who: PrincipalDep, session_id: str) -> JSONResponse:
     return JSONResponse(summary(base.services(request).runs.cancel(who, session_id)))
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 
-from runyard.api.dialects import base
+from runyard.api.dialects import base, schemas
 from runyard.api.render import JSONResponse
 from runyard.core.errors import InvalidInput, NotFound
 from runyard.core.models import Run, Workflow
@@ -126,7 +126,7 @@ def _query(who: Principal, page: int, size: int, **filters: Any) -> RunQuery:
     )
 
 
-@router.get("/v1/runs", summary="Get Paginated Runs")
+@router.get("/v1/runs", summary="Get Paginated Runs", response_model=schemas.NoxusRunPage)
 def runs(
     request: Request,
     who: PrincipalDep,
@@ -137,7 +137,11 @@ def runs(
     return _paginated(request, who, _query(who, page, size_of(size, page_size)), page)
 
 
-@router.get("/v1/workflows/{workflow_id}/runs", summary="Get a workflow's runs")
+@router.get(
+    "/v1/workflows/{workflow_id}/runs",
+    summary="Get a workflow's runs",
+    response_model=schemas.NoxusRunPage,
+)
 def workflow_runs(
     request: Request,
     who: PrincipalDep,
@@ -153,7 +157,11 @@ def workflow_runs(
     return _paginated(request, who, query, page)
 
 
-@router.get("/v1/workflows/{workflow_id}/runs/{run_id}", summary="Get a run")
+@router.get(
+    "/v1/workflows/{workflow_id}/runs/{run_id}",
+    summary="Get a run",
+    response_model=schemas.NoxusRun,
+)
 def get_run(request: Request, who: PrincipalDep, workflow_id: str, run_id: str) -> JSONResponse:
     services = base.services(request)
     found = services.runs.get(who, run_id)
@@ -162,7 +170,7 @@ def get_run(request: Request, who: PrincipalDep, workflow_id: str, run_id: str) 
     return JSONResponse(run(found, services.workflows.of_runs(who, [found], with_counts=True)))
 
 
-@router.post("/v1/runs/{run_id}/stop", summary="Stop a run")
+@router.post("/v1/runs/{run_id}/stop", summary="Stop a run", response_model=schemas.NoxusRun)
 def stop_run(request: Request, who: PrincipalDep, run_id: str) -> JSONResponse:
     return JSONResponse(run(base.services(request).runs.cancel(who, run_id)))
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Cookie, Depends, FastAPI, Header, Query, Request
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
-from runyard.api.dialects import base
+from runyard.api.dialects import base, schemas
 from runyard.api.render import JSONResponse
 from runyard.core.errors import FieldError, Forbidden, InvalidInput, Unauthenticated
 from runyard.core.ids import canonical_uuid
@@ -122,7 +122,11 @@ def execution(run: Run) -> dict[str, Any]:
 router = APIRouter()
 
 
-@router.get("/api/v1/workflows/runs", summary="Get workflow runs (executions)")
+@router.get(
+    "/api/v1/workflows/runs",
+    summary="Get workflow runs (executions)",
+    response_model=list[schemas.PolosRunSummary],
+)
 def workflow_runs(
     request: Request,
     who: PrincipalDep,
@@ -163,7 +167,11 @@ class InvokeIn(BaseModel):
     user_id: str | None = None
 
 
-@router.post("/api/v1/workflows/{workflow_id}/run", summary="Invoke a workflow")
+@router.post(
+    "/api/v1/workflows/{workflow_id}/run",
+    summary="Invoke a workflow",
+    response_model=schemas.PolosInvoked,
+)
 def invoke(
     request: Request,
     who: PrincipalDep,
@@ -180,12 +188,20 @@ def invoke(
     return JSONResponse({"execution_id": run.id, "created_at": to_rfc3339(run.created_at)})
 
 
-@router.get("/api/v1/executions/{execution_id}", summary="Get an execution")
+@router.get(
+    "/api/v1/executions/{execution_id}",
+    summary="Get an execution",
+    response_model=schemas.PolosExecution,
+)
 def get_execution(request: Request, who: PrincipalDep, execution_id: str) -> JSONResponse:
     return JSONResponse(execution(base.services(request).runs.get(who, execution_id)))
 
 
-@router.post("/api/v1/executions/{execution_id}/cancel", summary="Cancel an execution")
+@router.post(
+    "/api/v1/executions/{execution_id}/cancel",
+    summary="Cancel an execution",
+    response_model=schemas.PolosExecution,
+)
 def cancel_execution(request: Request, who: PrincipalDep, execution_id: str) -> JSONResponse:
     return JSONResponse(execution(base.services(request).runs.cancel(who, execution_id)))
 

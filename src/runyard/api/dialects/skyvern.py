@@ -12,7 +12,7 @@ import orjson
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
 from starlette.responses import Response
 
-from runyard.api.dialects import base
+from runyard.api.dialects import base, schemas
 from runyard.api.render import JSONResponse
 from runyard.core.errors import InvalidInput
 from runyard.core.models import Run
@@ -262,6 +262,7 @@ for path in ("/v1/agents/runs", "/v1/workflows/runs", "/api/v1/workflows/runs"):
             all_runs,
             methods=["GET"],
             summary="Get all runs",
+            response_model=list[schemas.SkyvernWorkflowRun],
             include_in_schema=not suffix,
         )
 for path in ("/v1/agents/{workflow_id}/runs", "/v1/workflows/{workflow_id}/runs"):
@@ -271,11 +272,12 @@ for path in ("/v1/agents/{workflow_id}/runs", "/v1/workflows/{workflow_id}/runs"
             runs_of_workflow,
             methods=["GET"],
             summary="Get all runs by agent",
+            response_model=list[schemas.SkyvernWorkflowRun],
             include_in_schema=not suffix,
         )
 
 
-@router.get("/v1/runs/{run_id}", summary="Get a run")
+@router.get("/v1/runs/{run_id}", summary="Get a run", response_model=schemas.SkyvernRunResponse)
 def get_run(request: Request, who: PrincipalDep, run_id: str) -> JSONResponse:
     return JSONResponse(run_response(base.services(request).runs.get(who, run_id)))
 

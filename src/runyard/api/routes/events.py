@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from runyard.api import schemas
 from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
 from runyard.api.services import PrincipalDep, ServicesDep
@@ -21,7 +22,11 @@ class EventIn(BaseModel):
     payload: Any = None
 
 
-@router.post("/events", summary="Deliver an event to the runs waiting for its key")
+@router.post(
+    "/events",
+    summary="Deliver an event to the runs waiting for its key",
+    response_model=schemas.EventOut,
+)
 def publish(services: ServicesDep, principal: PrincipalDep, body: EventIn) -> JSONResponse:
     principal.require(Role.WRITE)
     delivered = services.execution.publish(principal, body.key, body.payload)

@@ -7,13 +7,19 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.responses import Response
 
+from runyard.api import schemas
 from runyard.api.render import JSONResponse
 from runyard.api.services import PrincipalDep, ServicesDep
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Ready and able to reach the database")
+@router.get(
+    "/healthz",
+    summary="Ready and able to reach the database",
+    response_model=schemas.HealthOut,
+    responses={503: {"description": "The database cannot be reached", "model": schemas.HealthOut}},
+)
 def healthz(services: ServicesDep) -> JSONResponse:
     try:
         with services.db.read() as conn:

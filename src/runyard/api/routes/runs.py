@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.responses import StreamingResponse
 
-from runyard.api import render
+from runyard.api import render, schemas
 from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
 from runyard.api.run_params import FILTERS, FilterDep, QueryDep, reject_unknown
@@ -27,7 +27,7 @@ from runyard.service.inputs import ImportIn, RunPatch, StepIn, TriggerIn
 router = APIRouter(prefix="/api/v1", tags=["runs"], route_class=OrjsonRoute)
 
 
-@router.get("/runs", summary="Find runs")
+@router.get("/runs", summary="Find runs", response_model=schemas.RunPageOut)
 def list_runs(services: ServicesDep, query: QueryDep) -> JSONResponse:
     page = services.runs.page(query)
     next_cursor = encode_cursor(query, page.last) if page.has_more and page.last else None
@@ -41,7 +41,9 @@ def list_runs(services: ServicesDep, query: QueryDep) -> JSONResponse:
     )
 
 
-@router.get("/runs/count", summary="Count runs matching the filters")
+@router.get(
+    "/runs/count", summary="Count runs matching the filters", response_model=schemas.CountOut
+)
 def count_runs(request: Request, services: ServicesDep, filters: FilterDep) -> JSONResponse:
     reject_unknown(request, FILTERS)
     return JSONResponse({"count": services.runs.count(filters)})
@@ -50,7 +52,7 @@ def count_runs(request: Request, services: ServicesDep, filters: FilterDep) -> J
 BUCKETS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "1d": 86400, "1w": 604800}
 
 
-@router.get("/runs/stats", summary="Runs over time, by status")
+@router.get("/runs/stats", summary="Runs over time, by status", response_model=schemas.StatsOut)
 def run_stats(
     request: Request,
     services: ServicesDep,
@@ -145,7 +147,11 @@ class BulkIn(BaseModel):
     dry_run: bool = Field(False, description="only count the runs the action would apply to")
 
 
-@router.post("/runs/bulk", summary="Cancel or retry every run matching the filters")
+@router.post(
+    "/runs/bulk",
+    summary="Cancel or retry every run matching the filters",
+    response_model=schemas.BulkOut,
+)
 def bulk_action(
     request: Request,
     services: ServicesDep,
@@ -180,7 +186,11 @@ class PruneIn(BaseModel):
         return value
 
 
-@router.post("/runs/prune", summary="Delete ended runs older than an age (admin)")
+@router.post(
+    "/runs/prune",
+    summary="Delete ended runs older than an age (admin)",
+    response_model=schemas.PruneOut,
+)
 def prune_runs(services: ServicesDep, principal: PrincipalDep, body: PruneIn) -> JSONResponse:
     """Deletes in short transactions (1,000 runs; 200 on SQLite) up to ``limit`` runs,
     oldest first; ``more`` says whether older runs remain. Live runs are never deleted."""
@@ -202,13 +212,23 @@ def prune_runs(services: ServicesDep, principal: PrincipalDep, body: PruneIn) ->
     )
 
 
-@router.post("/runs/import", summary="Import up to 1,000 complete run records")
+@router.post(
+    "/runs/import",
+    summary="Import up to 1,000 complete run records",
+    response_model=schemas.ImportOut,
+)
 def import_runs(services: ServicesDep, principal: PrincipalDep, body: ImportIn) -> JSONResponse:
     result = services.runs.import_runs(principal, body)
     return JSONResponse({"imported": result.imported, "skipped": result.skipped})
 
 
-@router.post("/workflows/{id_or_name}/runs", status_code=201, summary="Trigger a run")
+@router.post(
+    "/workflows/{id_or_name}/runs",
+    status_code=201,
+    summary="Trigger a run",
+    response_model=schemas.RunOut,
+    responses={200: {"description": "The run an earlier request with this Idempotency-Key made"}},
+)
 def trigger_run(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -220,19 +240,28 @@ def trigger_run(
     return JSONResponse(render.run(run), status_code=201 if created else 200)
 
 
-@router.get("/runs/{run_id}", summary="One run with its steps")
+@router.get("/runs/{run_id}", summary="One run with its steps", response_model=schemas.RunOut)
 def get_run(services: ServicesDep, principal: PrincipalDep, run_id: str) -> JSONResponse:
     return JSONResponse(render.run(services.runs.get(principal, run_id)))
 
 
-@router.patch("/runs/{run_id}", summary="Report a run's status, result, error, progress")
+@router.patch(
+    "/runs/{run_id}",
+    summary="Report a run's status, result, error, progress",
+    response_model=schemas.RunOut,
+)
 def patch_run(
     services: ServicesDep, principal: PrincipalDep, run_id: str, body: RunPatch
 ) -> JSONResponse:
     return JSONResponse(render.run(services.runs.report(principal, run_id, body)))
 
 
-@router.post("/runs/{run_id}/steps", status_code=201, summary="Report a step")
+@router.post(
+    "/runs/{run_id}/steps",
+    status_code=201,
+    summary="Report a step",
+    response_model=schemas.StepOut,
+)
 def add_step(
     services: ServicesDep, principal: PrincipalDep, run_id: str, body: StepIn
 ) -> JSONResponse:
@@ -248,7 +277,12 @@ def _action(name: str) -> Any:
     return act
 
 
-@router.post("/runs/{run_id}/retry", status_code=201, summary="Retry a finished run as a new run")
+@router.post(
+    "/runs/{run_id}/retry",
+    status_code=201,
+    summary="Retry a finished run as a new run",
+    response_model=schemas.RunOut,
+)
 def retry_run(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -265,5 +299,9 @@ for _name, _summary in (
     ("resume", "Resume a paused run"),
 ):
     router.add_api_route(
-        f"/runs/{{run_id}}/{_name}", _action(_name), methods=["POST"], summary=_summary
+        f"/runs/{{run_id}}/{_name}",
+        _action(_name),
+        methods=["POST"],
+        summary=_summary,
+        response_model=schemas.RunOut,
     )

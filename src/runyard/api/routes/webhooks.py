@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header
 
+from runyard.api import schemas
 from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
 from runyard.api.services import PrincipalDep, ServicesDep
@@ -29,13 +30,18 @@ def _hook(hook: Hook) -> dict[str, Any]:
     "/api/v1/workflows/{id_or_name}/webhooks",
     status_code=201,
     summary="A URL that starts runs of the workflow (its secret is shown once)",
+    response_model=schemas.NewWebhookOut,
 )
 def create_webhook(services: ServicesDep, principal: PrincipalDep, id_or_name: str) -> JSONResponse:
     hook, secret = services.webhooks.create(principal, id_or_name)
     return JSONResponse({**_hook(hook), "secret": secret}, status_code=201)
 
 
-@router.get("/api/v1/webhooks", summary="The project's webhook triggers")
+@router.get(
+    "/api/v1/webhooks",
+    summary="The project's webhook triggers",
+    response_model=schemas.WebhooksOut,
+)
 def list_webhooks(services: ServicesDep, principal: PrincipalDep) -> JSONResponse:
     return JSONResponse({"items": [_hook(h) for h in services.webhooks.all(principal)]})
 
@@ -45,7 +51,12 @@ def delete_webhook(services: ServicesDep, principal: PrincipalDep, hook_id: str)
     services.webhooks.delete(principal, hook_id)
 
 
-@router.post("/hooks/{hook_id}", status_code=202, summary="Start a run (the body is its input)")
+@router.post(
+    "/hooks/{hook_id}",
+    status_code=202,
+    summary="Start a run (the body is its input)",
+    response_model=schemas.FiredOut,
+)
 def fire_webhook(
     services: ServicesDep,
     hook_id: str,

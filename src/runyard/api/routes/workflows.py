@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from runyard.api import render
+from runyard.api import render, schemas
 from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
 from runyard.api.services import PrincipalDep, ServicesDep
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"], route_class=O
     "",
     status_code=201,
     summary="Create a workflow, or a new version of the one with that name",
+    response_model=schemas.WorkflowOut,
     responses={200: {"description": "A new version of the workflow of that name"}},
 )
 def create_workflow(
@@ -30,7 +31,7 @@ def create_workflow(
     return JSONResponse(render.workflow(workflow), status_code=201 if created else 200)
 
 
-@router.get("", summary="List workflows with run counts")
+@router.get("", summary="List workflows with run counts", response_model=schemas.WorkflowsOut)
 def list_workflows(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -40,13 +41,15 @@ def list_workflows(
     return JSONResponse({"items": [render.workflow(w) for w in found]})
 
 
-@router.get("/{id_or_name}", summary="One workflow")
+@router.get("/{id_or_name}", summary="One workflow", response_model=schemas.WorkflowOut)
 def get_workflow(services: ServicesDep, principal: PrincipalDep, id_or_name: str) -> JSONResponse:
     return JSONResponse(render.workflow(services.workflows.get(principal, id_or_name)))
 
 
 @router.patch(
-    "/{id_or_name}", summary="Change a workflow (a new version if definition or parameters change)"
+    "/{id_or_name}",
+    summary="Change a workflow (a new version if definition or parameters change)",
+    response_model=schemas.WorkflowOut,
 )
 def patch_workflow(
     services: ServicesDep, principal: PrincipalDep, id_or_name: str, body: WorkflowPatch
@@ -60,7 +63,11 @@ def delete_workflow(services: ServicesDep, principal: PrincipalDep, id_or_name: 
     return Response(status_code=204)
 
 
-@router.delete("/{id_or_name}/parameters/{key}", summary="Soft-delete a parameter definition")
+@router.delete(
+    "/{id_or_name}/parameters/{key}",
+    summary="Soft-delete a parameter definition",
+    response_model=schemas.WorkflowOut,
+)
 def delete_parameter(
     services: ServicesDep, principal: PrincipalDep, id_or_name: str, key: str
 ) -> JSONResponse:
