@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from runyard.api.app import create_app
@@ -60,6 +63,15 @@ class Api:
             f"/api/v1/projects/{project['id']}/api-keys", {"name": "t", "role": role}, expect=201
         )
         return self.as_key(key["key"]), project["id"]
+
+
+def introspected_app() -> FastAPI:
+    """The application as it is served, to read its routes and documents (which need no
+    database: the one it is given is closed at once)."""
+    url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'unused.db'}"
+    db = Database.connect(url, pool_size=1)
+    db.dispose()
+    return create_app(Settings(database_url=url), db)
 
 
 @pytest.fixture

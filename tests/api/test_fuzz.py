@@ -12,7 +12,6 @@ document: a documented status, a documented content type, a body matching its sc
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,8 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from runyard.api import dialects
-from runyard.api.app import create_app
-from runyard.config import Settings
+from tests.api.conftest import introspected_app
 from tests.api.dialect_corpus import WORKFLOWS, base_time, run_id, runs
 from tests.conftest import ADMIN_KEY
 
@@ -49,9 +47,7 @@ CHECKS = [
 def _documents() -> dict[str, dict[str, Any]]:
     """Each API's OpenAPI document, by the path prefix it is served under, as the
     application builds it (the live server below runs the same code)."""
-    never_opened = Path(tempfile.mkdtemp()) / "unused.db"  # documents need no database
-    app = create_app(Settings(database_url=f"sqlite:///{never_opened}"))
-    found = {"": app.openapi()}
+    found = {"": introspected_app().openapi()}
     for vendor, build in dialects.DIALECTS.items():
         found[vendor] = build().openapi()
     return found
