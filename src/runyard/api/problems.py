@@ -20,6 +20,7 @@ from runyard.core.errors import (
     NotFound,
     RunyardError,
     Unauthenticated,
+    Unavailable,
 )
 
 log = logging.getLogger("runyard.api")
@@ -32,6 +33,7 @@ STATUS_OF: list[tuple[type[RunyardError], int, str]] = [
     (Conflict, 409, "Conflict"),
     (Unauthenticated, 401, "Unauthenticated"),
     (Forbidden, 403, "Forbidden"),
+    (Unavailable, 503, "Unavailable"),
 ]
 
 
@@ -44,6 +46,7 @@ ERROR_MEANINGS = {
     409: "Conflicts with the current state",
     413: "Body too large",
     422: "Invalid input; the errors name each field",
+    503: "The database is unavailable for now; send the same request again",
 }
 FIELD_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -137,6 +140,13 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def retry_headers(exc: RunyardError) -> dict[str, str] | None:
+    """``Retry-After`` for a refusal the same request may overcome later."""
+    if isinstance(exc, Unavailable):
+        return {"Retry-After": str(exc.retry_after_seconds)}
+    return None
+
+
 def status_of(exc: RunyardError) -> int:
     return next((status for cls, status, _ in STATUS_OF if isinstance(exc, cls)), 400)
 
@@ -146,7 +156,9 @@ async def _runyard_error(_: Request, exc: Exception) -> Response:
     for cls, status, title in STATUS_OF:
         if isinstance(exc, cls):
             errors = [_field(e) for e in exc.errors] if isinstance(exc, InvalidInput) else None
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            headers = retry_headers(exc) or (
+                {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            )
             return problem(status, title, exc.detail, code=exc.code, errors=errors, headers=headers)
     return problem(400, "Bad request", exc.detail, code=exc.code)
 

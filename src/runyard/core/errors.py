@@ -66,3 +66,11 @@ class Unauthenticated(RunyardError):
 
 class Forbidden(RunyardError):
     code = "forbidden"
+
+
+class Unavailable(RunyardError):
+    """The database cannot answer now (a lost connection, a busy pool): nothing was
+    done, and the same request may be sent again (with its Idempotency-Key)."""
+
+    code = "unavailable"
+    retry_after_seconds = 1

@@ -115,6 +115,8 @@ def configure_engine(engine: Engine) -> None:
 
         @event.listens_for(engine, "rollback")
         def _on_pg_rollback(conn: Connection) -> None:
+            if conn.invalidated:  # the server ended it: it is discarded, its settings too
+                return
             conn.info.pop(PLAN_CACHE_MODE, None)  # a SET in a rolled-back transaction is undone
 
         @event.listens_for(engine.pool, "reset")

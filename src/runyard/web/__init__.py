@@ -40,7 +40,9 @@ def install(app: FastAPI) -> None:
         if not is_dashboard(request):
             answer = api_errors(request, exc)
             return answer if isinstance(answer, Response) else await answer
-        return pages.render("error.html", problems.status_of(exc), message=exc.detail, who=None)
+        page = pages.render("error.html", problems.status_of(exc), message=exc.detail, who=None)
+        page.headers.update(problems.retry_headers(exc) or {})
+        return page
 
     app.add_exception_handler(SignInRequired, sign_in)
     app.add_exception_handler(PageError, page_error)

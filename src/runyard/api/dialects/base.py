@@ -26,6 +26,7 @@ from runyard.api.problems import (
     FIELD_ERROR_SCHEMA,
     add_components,
     error_responses,
+    retry_headers,
     validation_errors,
 )
 from runyard.api.render import JSONResponse
@@ -39,6 +40,7 @@ from runyard.core.errors import (
     NotFound,
     RunyardError,
     Unauthenticated,
+    Unavailable,
 )
 from runyard.core.statuses import RunStatus
 from runyard.service.access import Principal
@@ -65,12 +67,13 @@ class ErrorStatuses:
     forbidden: int = 403
     not_found: int = 404
     conflict: int = 409
+    unavailable: int = 503
 
     def documented(self) -> set[int]:
         """Every status an error can take here: these, the fallback 400, an unknown path's
         404 and a too-large body's 413."""
         mapped = {self.invalid, self.unauthenticated, self.forbidden, self.not_found}
-        return mapped | {self.conflict, 400, 404, 413}
+        return mapped | {self.conflict, self.unavailable, 400, 404, 413}
 
     def of(self, exc: RunyardError) -> int:
         for cls, status in (
@@ -79,6 +82,7 @@ class ErrorStatuses:
             (Conflict, self.conflict),
             (Unauthenticated, self.unauthenticated),
             (Forbidden, self.forbidden),
+            (Unavailable, self.unavailable),
         ):
             if isinstance(exc, cls):
                 return status
@@ -145,7 +149,9 @@ def compat_app(
     async def runyard_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RunyardError)
         errors = exc.errors if isinstance(exc, InvalidInput) else []
-        return envelope(statuses.of(exc), exc.detail, exc.code, errors)
+        response = envelope(statuses.of(exc), exc.detail, exc.code, errors)
+        response.headers.update(retry_headers(exc) or {})
+        return response
 
     async def invalid_request(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

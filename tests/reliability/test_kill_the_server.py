@@ -1,0 +1,159 @@
+"""kill -9 the API server while 20 clients import and trigger runs, retrying with the same
+run ids and Idempotency-Keys until acknowledged: after restarts, each intended run exists
+exactly once, and every acknowledged one is there.
+
+``RUNYARD_CRASH_KILLS`` (default 3) sets how many times the server is killed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from benchmarks.server import free_port
+
+from tests.conftest import ADMIN_KEY
+
+CLIENTS = 20
+TRIGGERS_PER_CLIENT = 10
+IMPORTS_PER_CLIENT = 3  # batches of RUNS_PER_IMPORT runs
+RUNS_PER_IMPORT = 20
+KILLS = int(os.environ.get("RUNYARD_CRASH_KILLS", "3"))
+BIN = Path(sys.executable).parent
+
+
+class Server:
+    """``runyard serve`` on a fixed port, which can be killed and started again."""
+
+    def __init__(self, database_url: str, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "RUNYARD_DATABASE_URL": database_url,
+                    "RUNYARD_BOOTSTRAP_API_KEY": ADMIN_KEY}  # fmt: skip
+        self.log = log.open("a")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [str(BIN / "runyard"), "serve", "--no-worker", "--port", str(self.port)]
+        self.process = subprocess.Popen(command, env=self.env, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the server did not come up")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.log.close()
+
+
+RETRIES: list[str] = []  # requests that met a killed server (the kills hit work)
+
+
+def until_acknowledged(http: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
+    """Send the same request until the server answers it with a success (a client that
+    retries through crashes, as the API's idempotency promises it may)."""
+    while True:
+        try:
+            response = http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            RETRIES.append(type(exc).__name__)
+            time.sleep(0.05)
+            continue
+        if response.status_code >= 500:
+            time.sleep(0.05)
+            continue
+        assert response.status_code < 300, response.text
+        return response.json()
+
+
+def client(url: str, n: int, acknowledged: list[str], errors: list[BaseException]) -> None:
+    try:
+        http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+                            timeout=10)  # fmt: skip
+        for j in range(max(TRIGGERS_PER_CLIENT, IMPORTS_PER_CLIENT)):
+            if j < TRIGGERS_PER_CLIENT:
+                key = f"client-{n}-trigger-{j}"
+                run = until_acknowledged(
+                    http, "POST", "/api/v1/workflows/crash/runs",
+                    json={"input": {"intent": key}}, headers={"Idempotency-Key": key},
+                )  # fmt: skip
+                acknowledged.append(run["id"])
+            if j < IMPORTS_PER_CLIENT:
+                ids = [
+                    str(uuid.UUID(int=(n << 32) | (j << 16) | k)) for k in range(RUNS_PER_IMPORT)
+                ]
+                runs = [{"id": i, "workflow_id": "crash", "status": "completed",
+                         "input": {"intent": i}} for i in ids]  # fmt: skip
+                until_acknowledged(http, "POST", "/api/v1/runs/import", json={"runs": runs})
+                acknowledged.extend(ids)
+        http.close()
+    except BaseException as exc:  # reported by the test
+        errors.append(exc)
+
+
+def every_run(http: httpx.Client) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 1000}
+    while True:
+        page = http.get("/api/v1/runs", params=params).json()
+        found += page["items"]
+        if not page["has_more"]:
+            return found
+        params["cursor"] = page["next_cursor"]
+
+
+def test_every_intended_run_exists_exactly_once_after_kill_9(
+    database_url: str, tmp_path: Path
+) -> None:
+    RETRIES.clear()
+    server = Server(database_url, tmp_path / "serve.log")
+    server.start()
+    admin = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    assert admin.post("/api/v1/workflows", json={"name": "crash"}).status_code == 201
+    acknowledged: list[str] = []
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=client, args=(server.url, n, acknowledged, errors))
+               for n in range(CLIENTS)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(KILLS):
+            time.sleep(0.7)
+            server.kill()
+            time.sleep(0.2)
+            server.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        assert not errors, errors
+        assert RETRIES, "no request was cut off by a kill: the test proved nothing"
+        assert not any(thread.is_alive() for thread in threads)
+
+        runs = every_run(admin)
+        intents = [r["input"]["intent"] for r in runs]
+        expected = CLIENTS * (TRIGGERS_PER_CLIENT + IMPORTS_PER_CLIENT * RUNS_PER_IMPORT)
+        assert len(intents) == len(set(intents)) == expected  # each intended run once
+        assert set(acknowledged) <= {r["id"] for r in runs}  # nothing acknowledged is lost
+        assert admin.get("/api/v1/runs/count").json()["count"] == expected
+    finally:
+        admin.close()
+        server.stop()
