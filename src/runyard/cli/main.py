@@ -15,6 +15,7 @@ from rich.console import Console
 from runyard.cli import output
 from runyard.cli.client import ApiClient, ApiError, connect
 from runyard.config import DEFAULT_DATABASE_URL, Settings
+from runyard.core.errors import RunyardError
 from runyard.core.times import parse_relative, to_rfc3339, utcnow
 
 app = typer.Typer(
@@ -343,6 +344,56 @@ def db_upgrade(ctx: typer.Context) -> None:
         err.print(f"database at revision {migrate.current_revision(db.engine)}")
     finally:
         db.dispose()
+
+
+@db_app.command("backup")
+def db_backup(
+    ctx: typer.Context,
+    destination: Annotated[Path, typer.Argument(help="New file to write the backup to.")],
+) -> None:
+    """Copy a SQLite --database-url to a file, while servers and workers keep using it.
+
+    PostgreSQL: use pg_dump (see README, "Backups")."""
+    from runyard.store import backup
+
+    target: Target = ctx.obj
+    try:
+        done = backup.backup(target.database_url, destination)
+    except RunyardError as exc:
+        fail(exc.detail)
+    err.print(
+        f"backed up {done.runs:,} runs ({done.bytes:,} bytes, revision {done.revision}) "
+        f"to {done.path}"
+    )
+
+
+@db_app.command("restore")
+def db_restore(
+    ctx: typer.Context,
+    backup_file: Annotated[Path, typer.Argument(help="A file written by 'runyard db backup'.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace the database without asking.")
+    ] = False,
+) -> None:
+    """Replace a SQLite --database-url with a backup (stop its servers and workers first).
+
+    The backup is checked before anything is replaced; a backup of an older runyard is
+    upgraded by 'runyard db upgrade' or the next 'runyard serve'."""
+    from runyard.store import backup, migrate
+
+    target: Target = ctx.obj
+    try:
+        found = backup.inspect(backup_file)
+        where = backup.sqlite_path(target.database_url)
+        if where.exists() and not yes:
+            typer.confirm(f"replace {where} with {found.runs:,} runs from {backup_file}?",
+                          abort=True)  # fmt: skip
+        done = backup.restore(backup_file, target.database_url)
+    except RunyardError as exc:
+        fail(exc.detail)
+    err.print(f"restored {done.runs:,} runs (revision {done.revision}) into {done.path}")
+    if done.revision != migrate.head_revision():
+        err.print("the backup is of an older schema: run 'runyard db upgrade' next")
 
 
 # -- projects and keys ---------------------------------------------------------------
