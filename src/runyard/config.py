@@ -21,6 +21,10 @@ class Settings:
     db_pool_size: int = 10
     # Ended runs older than this are pruned continuously (None: kept for ever).
     retention: timedelta | None = None
+    # Requests a second each API key may send to one server process (None: no limit).
+    rate_limit: float | None = None
+    # Web origins whose pages may call the API from a browser (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -33,7 +37,22 @@ class Settings:
             values["max_body_bytes"] = int(source["RUNYARD_MAX_BODY_BYTES"])
         if source.get("RUNYARD_RETENTION"):
             values["retention"] = parse_duration(source["RUNYARD_RETENTION"])
+        if source.get("RUNYARD_RATE_LIMIT"):
+            values["rate_limit"] = _positive("RUNYARD_RATE_LIMIT", source["RUNYARD_RATE_LIMIT"])
+        if source.get("RUNYARD_CORS_ORIGINS"):
+            origins = source["RUNYARD_CORS_ORIGINS"].split(",")
+            values["cors_origins"] = tuple(o.strip() for o in origins if o.strip())
         if source.get("RUNYARD_DB_POOL_SIZE"):
             values["db_pool_size"] = int(source["RUNYARD_DB_POOL_SIZE"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _positive(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number, not {text!r}")
+    return value

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 import runyard
 from runyard import web
@@ -16,6 +17,10 @@ from runyard.api.services import Services
 from runyard.config import Settings
 from runyard.core.times import Clock, utcnow
 from runyard.store.database import Database
+
+# What the API's and the dialects' clients send besides simple headers.
+CORS_HEADERS = ["Authorization", "Content-Type", "X-API-Key", "X-Project-ID", "Idempotency-Key",
+                "cc-key"]  # fmt: skip
 
 
 def prepare(settings: Settings, db: Database, clock: Clock = utcnow) -> Services:
@@ -59,6 +64,15 @@ def create_app(
     web.install(app)
     refusals = {prefix: sub.state.refusal for prefix, sub in compat.items()}
     app.add_middleware(RequestGuards, max_bytes=settings.max_body_bytes, refusals=refusals)
+    if settings.cors_origins:  # off unless origins are named: no browser page elsewhere may call
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=CORS_HEADERS,
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
     return app
 
 

@@ -18,6 +18,7 @@ from runyard.core.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    RateLimited,
     RunyardError,
     Unauthenticated,
     Unavailable,
@@ -34,6 +35,7 @@ STATUS_OF: list[tuple[type[RunyardError], int, str]] = [
     (Unauthenticated, 401, "Unauthenticated"),
     (Forbidden, 403, "Forbidden"),
     (Unavailable, 503, "Unavailable"),
+    (RateLimited, 429, "Too many requests"),
 ]
 
 
@@ -46,6 +48,7 @@ ERROR_MEANINGS = {
     409: "Conflicts with the current state",
     413: "Body too large",
     422: "Invalid input; the errors name each field",
+    429: "Over the key's rate limit; retry after Retry-After seconds",
     503: "The database is unavailable for now; send the same request again",
 }
 FIELD_ERROR_SCHEMA: dict[str, Any] = {
@@ -142,7 +145,7 @@ def _json_safe(value: Any) -> Any:
 
 def retry_headers(exc: RunyardError) -> dict[str, str] | None:
     """``Retry-After`` for a refusal the same request may overcome later."""
-    if isinstance(exc, Unavailable):
+    if isinstance(exc, Unavailable | RateLimited):
         return {"Retry-After": str(exc.retry_after_seconds)}
     return None
 

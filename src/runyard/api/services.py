@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
+from runyard.api.rate_limit import RateLimiter
 from runyard.config import Settings
 from runyard.core.times import Clock
 from runyard.service.access import Authenticator, Principal
@@ -38,6 +39,7 @@ class Services:
     schedules: ScheduleService
     webhooks: WebhookService
     metrics: Metrics
+    limiter: RateLimiter | None = None
 
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
@@ -58,6 +60,7 @@ class Services:
             schedules=ScheduleService(db, clock, runs),
             webhooks=WebhookService(db, clock, runs),
             metrics=metrics,
+            limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
         )
 
 
@@ -73,11 +76,14 @@ async def get_services(request: Request) -> Services:
 
 async def principal_of(services: Services, secret: str | None, project: str | None) -> Principal:
     """The caller behind a key: from memory when the key was seen in the last seconds (no
-    thread hop, no database read), else looked up on a worker thread."""
+    thread hop, no database read), else looked up on a worker thread; then its rate
+    limit, if one is set, is spent (``RateLimited`` when exhausted)."""
     known = services.auth.remembered(secret, project)
-    if known is not None:
-        return known
-    return await run_in_threadpool(services.auth.authenticate, secret, project)
+    if known is None:
+        known = await run_in_threadpool(services.auth.authenticate, secret, project)
+    if services.limiter is not None:
+        services.limiter.take(known.key_id or "")
+    return known
 
 
 def bearer_or_key(authorization: str | None, api_key: str | None) -> str | None:

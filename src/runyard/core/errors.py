@@ -74,3 +74,13 @@ class Unavailable(RunyardError):
 
     code = "unavailable"
     retry_after_seconds = 1
+
+
+class RateLimited(RunyardError):
+    """A key sent more requests than its allowance; it may send again after a wait."""
+
+    code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds

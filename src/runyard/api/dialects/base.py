@@ -38,6 +38,7 @@ from runyard.core.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    RateLimited,
     RunyardError,
     Unauthenticated,
     Unavailable,
@@ -68,12 +69,13 @@ class ErrorStatuses:
     not_found: int = 404
     conflict: int = 409
     unavailable: int = 503
+    rate_limited: int = 429
 
     def documented(self) -> set[int]:
         """Every status an error can take here: these, the fallback 400, an unknown path's
         404 and a too-large body's 413."""
         mapped = {self.invalid, self.unauthenticated, self.forbidden, self.not_found}
-        return mapped | {self.conflict, self.unavailable, 400, 404, 413}
+        return mapped | {self.conflict, self.unavailable, self.rate_limited, 400, 404, 413}
 
     def of(self, exc: RunyardError) -> int:
         for cls, status in (
@@ -83,6 +85,7 @@ class ErrorStatuses:
             (Unauthenticated, self.unauthenticated),
             (Forbidden, self.forbidden),
             (Unavailable, self.unavailable),
+            (RateLimited, self.rate_limited),
         ):
             if isinstance(exc, cls):
                 return status
