@@ -114,7 +114,9 @@ def main() -> None:
                 stretches = run_reads.search_stretches(conn, query) if side == "search" else None
                 if stretches:
                     print(f"probe `search` by its rare stretches {stretches}:\n```")
-                    rows = qc.stretch_statement(stretches, run_reads.STRETCH_CANDIDATES + 1)
+                    rows = qc.stretch_statement(
+                        conn.dialect, query.project_id, stretches, run_reads.STRETCH_CANDIDATES + 1
+                    )
                 else:
                     print(f"probe `{side}` (first {qc.DENSE_THRESHOLD} matches):\n```")
                     rows = qc.probe_statement(rows)

@@ -44,6 +44,7 @@ class PgTemplates:
         self.admin = create_engine(
             make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg"),
             isolation_level="AUTOCOMMIT",
+            pool_pre_ping=True,  # a test restarts PostgreSQL (tests/reliability)
         )
         self.template = f"runyard_tpl_{uuid.uuid4().hex[:8]}"
         self.created: list[str] = []

@@ -245,24 +245,26 @@ def project_filter(
     return runs.c.project_id == project_id
 
 
-def search_pks_holding_all(stretches: list[str]) -> Select[int]:
-    """SQLite: the rowids of runs whose search text holds each of these stretches (an AND
-    of FTS5 phrases); they hold every project's runs, as ``search_pks``."""
-    query = " AND ".join('"' + s.replace('"', '""') + '"' for s in stretches)
-    return (
-        select(literal_column("rowid", BigInteger()))
-        .select_from(text("run_search"))
-        .where(text("run_search MATCH :query").bindparams(query=query))
-    )
+def search_pks_holding_all(
+    dialect: Dialect, runs: Table, project_id: str, stretches: list[str]
+) -> Select[int]:
+    """The pks of runs whose search text holds each of these stretches, by trigram index.
 
-
-def searches_by_rare_stretch(dialect: Dialect) -> bool:
-    """Whether a search term should be looked up by its rare stretches (search_terms.py).
-
-    SQLite's FTS5 walks the whole document list of every trigram of a phrase; PostgreSQL's
-    GIN index answers the same LIKE from its rarer trigrams' lists by itself.
+    SQLite: an AND of FTS5 phrases (the FTS table holds every project's runs, as in
+    ``search_pks``: callers keep their project filter). PostgreSQL: an AND of ``LIKE``s,
+    which its GIN index answers from the stretches' trigrams alone: asked for a whole
+    term such as ``cust-012345``, it walks the posting lists of trigrams every run holds
+    (181 ms at 10M runs, against 23 ms for ``012345``).
     """
-    return is_sqlite(dialect)
+    if is_sqlite(dialect):
+        query = " AND ".join('"' + s.replace('"', '""') + '"' for s in stretches)
+        return (
+            select(literal_column("rowid", BigInteger()))
+            .select_from(text("run_search"))
+            .where(text("run_search MATCH :query").bindparams(query=query))
+        )
+    holds = [runs.c.search_text.like(like_pattern(s), escape="\\") for s in stretches]
+    return select(runs.c.pk).where(runs.c.project_id == project_id, *holds)
 
 
 def search_scan(dialect: Dialect, runs: Table, folded_term: str) -> ColumnElement[bool]:

@@ -27,9 +27,15 @@ TABLES = ("runs", "steps", "run_error_codes", "run_tags", "run_counts", "run_cou
 ANALYZE_SHARE = 0.2
 VACUUM_SHARE = 0.5
 FLOOR = 10_000
+# ...but after this many rows at most, however big the table: the newest rows are the
+# ones pages and counts read most, and an index-only scan reads the table too for rows
+# not yet marked all-visible (a count of the last 7 days at 10M runs, with 2M rows
+# unvacuumed, took 172 ms at p50). A pass visits only pages not yet all-visible.
+VACUUM_CAP = 200_000
 DUE_QUERY = """
 SELECT relname,
-       n_ins_since_vacuum + n_dead_tup > %(vacuum)s * greatest(n_live_tup, %(floor)s),
+       n_ins_since_vacuum + n_dead_tup
+           > least(%(vacuum)s * greatest(n_live_tup, %(floor)s), %(cap)s),
        n_mod_since_analyze > %(analyze)s * greatest(n_live_tup, %(floor)s)
 FROM pg_stat_user_tables WHERE relname = ANY(%(tables)s)
 """
@@ -47,8 +53,9 @@ ON CONFLICT (project_id, workflow_id, status) DO UPDATE SET n = c.n + excluded.n
 class Maintenance(Upkeep):
     name = "pg-maintenance"
 
-    def __init__(self, engine: Engine, interval: float = 2.0) -> None:
+    def __init__(self, engine: Engine, interval: float = 2.0, vacuum_cap: int = VACUUM_CAP) -> None:
         super().__init__(engine, interval)
+        self.vacuum_cap = vacuum_cap
 
     def run_once(self) -> list[str]:
         """Fold the run-count deltas; vacuum and/or analyze each run table that is due;
@@ -59,7 +66,7 @@ class Maintenance(Upkeep):
         # by statement.
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql(FOLD)  # one statement: readers see before or after
-            params = {"tables": list(TABLES), "vacuum": VACUUM_SHARE,
+            params = {"tables": list(TABLES), "vacuum": VACUUM_SHARE, "cap": self.vacuum_cap,
                       "analyze": ANALYZE_SHARE, "floor": FLOOR}  # fmt: skip
             due = list(conn.exec_driver_sql(DUE_QUERY, params))
             conn.exec_driver_sql("SET lock_timeout = '1s'")

@@ -118,10 +118,12 @@ def side_filters(dialect: Dialect, query: RunQuery) -> dict[str, Select[int]]:
     return filters
 
 
-def stretch_statement(stretches: list[str], limit: int) -> Select[int]:
+def stretch_statement(
+    dialect: Dialect, project_id: str, stretches: list[str], limit: int
+) -> Select[int]:
     """Up to ``limit`` pks of runs whose search text holds each of these parts of a search
-    term (see store/search_terms.py), by SQLite's trigram index."""
-    return hooks.search_pks_holding_all(stretches).limit(limit)
+    term (see store/search_terms.py), by the trigram index."""
+    return hooks.search_pks_holding_all(dialect, runs, project_id, stretches).limit(limit)
 
 
 def containing_statement(dialect: Dialect, pks: list[int], folded_term: str) -> Select[int]:

@@ -15,7 +15,7 @@ from runyard.core.search_text import fold
 from runyard.core.times import to_micros
 from runyard.store import query_compiler as qc
 from runyard.store import run_counts, search_terms
-from runyard.store.dialect_hooks import MIN_INDEXED_TERM, searches_by_rare_stretch
+from runyard.store.dialect_hooks import MIN_INDEXED_TERM
 from runyard.store.run_rows import HEAD_COLUMNS, head_from_row, run_from_row
 from runyard.store.schema import run_error_codes, run_status_changes, runs
 from runyard.store.workflow_rows import workflow_names
@@ -66,9 +66,9 @@ STRETCH_CANDIDATES = 10_000  # more runs than this hold the rare stretches: ask 
 
 
 def search_stretches(conn: Connection, query: RunQuery) -> list[str] | None:
-    """SQLite: the rare stretches of the search term it is looked up by
-    (search_terms.py); None: it is looked up whole."""
-    if not query.search or not searches_by_rare_stretch(conn.dialect):
+    """The rare stretches of the search term it is looked up by (search_terms.py);
+    None: it is looked up whole."""
+    if not query.search:
         return None
     term = fold(query.search)
     if len(term) <= MIN_INDEXED_TERM:
@@ -83,7 +83,9 @@ def _search_by_stretch(conn: Connection, query: RunQuery) -> list[int] | None:
     if stretches is None or not query.search:
         return None
     term = fold(query.search)
-    statement = qc.stretch_statement(stretches, STRETCH_CANDIDATES + 1)
+    statement = qc.stretch_statement(
+        conn.dialect, query.project_id, stretches, STRETCH_CANDIDATES + 1
+    )
     candidates = list(conn.execute(statement).scalars())
     if len(candidates) > STRETCH_CANDIDATES:
         return None  # the stretches are common after all

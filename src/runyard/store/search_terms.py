@@ -1,6 +1,7 @@
-"""Which stretches of a search term SQLite's trigram index should be asked for.
+"""Which stretches of a search term the trigram index should be asked for.
 
-FTS5 answers a phrase by walking the document list of every trigram in it, so a term
+SQLite's FTS5 answers a phrase by walking the document list of every trigram in it, and
+PostgreSQL's GIN index a ``LIKE`` by walking every trigram's posting list, so a term
 made partly of trigrams that most runs contain (``cust-012345``: ``cus``, ``ust``,
 ``st-`` are in every customer id) costs a walk of millions of entries, whatever its few
 matches. Asking for the stretches of the term whose trigrams are rare (``-012345``),
