@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select
 from runyard.store.schema import runs
 
 SAMPLE = 500  # runs read to estimate how common each trigram is
-RARE = 0.1  # a trigram in fewer than this share of the sampled runs is rare
+RARE = 0.02  # a trigram in fewer than this share of the sampled runs is rare
 TTL = 600.0  # seconds a sample is used
 SAMPLES = "runyard_trigram_samples"  # in a connection's info: {project: (until, n, counts)}
 
