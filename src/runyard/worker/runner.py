@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from runyard.core.errors import Unavailable
 from runyard.core.models import Role, Run
 from runyard.core.retry import RetryPolicy
 from runyard.core.times import Clock, utcnow
@@ -171,6 +172,9 @@ class Worker:
                     self.principal.project_id, list(self.by_id), self.owner, limit=free,
                     lease=self.lease, timeouts=timeouts, peek=not found_work,
                 )  # fmt: skip
+            except Unavailable as exc:
+                log.warning("claiming runs: %s", exc.detail)
+                claims = []
             except Exception:
                 log.exception("claiming runs failed; retrying")
                 claims = []
@@ -204,6 +208,9 @@ class Worker:
             return
         try:
             statuses = self.execution.renew(self.owner, list(active), self.lease)
+        except Unavailable as exc:
+            log.warning("renewing leases: %s", exc.detail)
+            return
         except Exception:
             log.exception("renewing leases failed; retrying")
             return
@@ -218,6 +225,8 @@ class Worker:
                 self.callbacks.deliver_due()
                 if self.keep is not None:
                     self.retention.prune_due(self.keep)
+            except Unavailable as exc:  # the database is down or restarting: try again
+                log.warning("housekeeping: %s", exc.detail)
             except Exception:
                 log.exception("housekeeping failed; retrying")
 
