@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import ADMIN_KEY
-from tests.reliability.test_kill_the_server import every_run
+from tests.reliability.retrying import every_run, until_acknowledged
 
 CLIENTS = 8
 RUNS_PER_CLIENT = 40
@@ -27,7 +27,7 @@ def test_cut_connections_lose_nothing_acknowledged(database_url: str, tmp_path: 
         make_url(database_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
     )
     database = make_url(database_url).database
-    refused: list[int] = []
+    refused: list[str] = []
     acknowledged: list[str] = []
     errors: list[BaseException] = []
     done = threading.Event()
@@ -37,17 +37,11 @@ def test_cut_connections_lose_nothing_acknowledged(database_url: str, tmp_path: 
             http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_KEY}"})
             for j in range(RUNS_PER_CLIENT):
                 key = f"client-{n}-{j}"
-                while True:
-                    response = http.post("/api/v1/workflows/cut/runs",
-                                         json={"input": {"intent": key}},
-                                         headers={"Idempotency-Key": key})  # fmt: skip
-                    if response.status_code < 300:
-                        acknowledged.append(response.json()["id"])
-                        break
-                    refused.append(response.status_code)
-                    assert response.status_code == 503, response.text
-                    assert response.headers.get("retry-after"), response.headers
-                    time.sleep(0.05)
+                run = until_acknowledged(
+                    http, "POST", "/api/v1/workflows/cut/runs", refused,
+                    json={"input": {"intent": key}}, headers={"Idempotency-Key": key},
+                )  # fmt: skip
+                acknowledged.append(run["id"])
             http.close()
         except BaseException as exc:
             errors.append(exc)

@@ -20,7 +20,7 @@ import pytest
 from benchmarks.server import running_server
 
 from tests.conftest import ADMIN_KEY, IN_CI
-from tests.reliability.test_kill_the_server import every_run
+from tests.reliability.retrying import every_run, until_acknowledged
 
 CLIENTS = 6
 RUNS_PER_CLIENT = 60
@@ -53,20 +53,11 @@ def test_a_postgres_restart_loses_nothing_acknowledged(database_url: str, tmp_pa
             http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_KEY}"})
             for j in range(RUNS_PER_CLIENT):
                 key = f"client-{n}-{j}"
-                while True:
-                    try:
-                        response = http.post("/api/v1/workflows/restart/runs",
-                                             json={"input": {"intent": key}},
-                                             headers={"Idempotency-Key": key})  # fmt: skip
-                    except httpx.TransportError as exc:  # pragma: no cover - not expected
-                        refused.append(type(exc).__name__)
-                        continue
-                    if response.status_code < 300:
-                        acknowledged.append(response.json()["id"])
-                        break
-                    assert response.status_code == 503, response.text
-                    refused.append(str(response.status_code))
-                    time.sleep(0.1)
+                run = until_acknowledged(
+                    http, "POST", "/api/v1/workflows/restart/runs", refused,
+                    json={"input": {"intent": key}}, headers={"Idempotency-Key": key},
+                )  # fmt: skip
+                acknowledged.append(run["id"])
                 time.sleep(0.01)
             http.close()
         except BaseException as exc:

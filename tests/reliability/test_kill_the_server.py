@@ -15,12 +15,12 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 from benchmarks.server import free_port
 
 from tests.conftest import ADMIN_KEY
+from tests.reliability.retrying import every_run, until_acknowledged
 
 CLIENTS = 20
 TRIGGERS_PER_CLIENT = 10
@@ -69,23 +69,6 @@ class Server:
 RETRIES: list[str] = []  # requests that met a killed server (the kills hit work)
 
 
-def until_acknowledged(http: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
-    """Send the same request until the server answers it with a success (a client that
-    retries through crashes, as the API's idempotency promises it may)."""
-    while True:
-        try:
-            response = http.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
-            RETRIES.append(type(exc).__name__)
-            time.sleep(0.05)
-            continue
-        if response.status_code >= 500:
-            time.sleep(0.05)
-            continue
-        assert response.status_code < 300, response.text
-        return response.json()
-
-
 def client(url: str, n: int, acknowledged: list[str], errors: list[BaseException]) -> None:
     try:
         http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_KEY}"},
@@ -94,7 +77,7 @@ def client(url: str, n: int, acknowledged: list[str], errors: list[BaseException
             if j < TRIGGERS_PER_CLIENT:
                 key = f"client-{n}-trigger-{j}"
                 run = until_acknowledged(
-                    http, "POST", "/api/v1/workflows/crash/runs",
+                    http, "POST", "/api/v1/workflows/crash/runs", RETRIES,
                     json={"input": {"intent": key}}, headers={"Idempotency-Key": key},
                 )  # fmt: skip
                 acknowledged.append(run["id"])
@@ -104,22 +87,13 @@ def client(url: str, n: int, acknowledged: list[str], errors: list[BaseException
                 ]
                 runs = [{"id": i, "workflow_id": "crash", "status": "completed",
                          "input": {"intent": i}} for i in ids]  # fmt: skip
-                until_acknowledged(http, "POST", "/api/v1/runs/import", json={"runs": runs})
+                until_acknowledged(
+                    http, "POST", "/api/v1/runs/import", RETRIES, json={"runs": runs}
+                )
                 acknowledged.extend(ids)
         http.close()
     except BaseException as exc:  # reported by the test
         errors.append(exc)
-
-
-def every_run(http: httpx.Client) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"limit": 1000}
-    while True:
-        page = http.get("/api/v1/runs", params=params).json()
-        found += page["items"]
-        if not page["has_more"]:
-            return found
-        params["cursor"] = page["next_cursor"]
 
 
 def test_every_intended_run_exists_exactly_once_after_kill_9(

@@ -13,7 +13,7 @@ import pytest
 from benchmarks.server import running_server
 
 from tests.conftest import ADMIN_KEY
-from tests.reliability.test_kill_the_server import every_run
+from tests.reliability.retrying import every_run
 from tests.worker.test_worker_processes import Workers
 
 CLIENTS = 8
