@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from runyard.core import query as query_rules
 from tests.api.conftest import Api, make_workflow
 
 T0 = "2026-04-01T00:00:00Z"
@@ -180,6 +181,29 @@ def test_pages_totals_and_cursors(admin: Api) -> None:
         [_id(1)], False, None,
     )  # fmt: skip
     assert admin.get("/api/v1/runs?limit=2&offset=2")["items"][0]["id"] == _id(2)
+
+
+def test_counts_past_the_cap_stop_there_and_say_so(
+    admin: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(admin)
+    monkeypatch.setattr(query_rules, "COUNT_CAP", 2)  # the seed's 4 runs are past it
+    since = "created_after=2026-01-01T00:00:00Z"  # all 4, and not a kept count
+    count = "/api/v1/runs/count"
+    assert admin.get(f"{count}?{since}") == {"count": 2, "exact": False}
+    assert admin.get(f"{count}?{since}&exact=true") == {"count": 4, "exact": True}
+    page = admin.get(f"/api/v1/runs?{since}&limit=1&include_total=true")
+    assert (page["total"], page["total_exact"]) == (2, False)
+    page = admin.get(f"/api/v1/runs?{since}&limit=1&include_total=true&exact_total=true")
+    assert (page["total"], page["total_exact"]) == (4, True)
+    assert admin.get("/api/v1/runs?limit=1")["total_exact"] is None  # no total asked
+    # Exact when cheap, whatever the cap: the kept counts, a short list of matches.
+    assert admin.get(count) == {"count": 4, "exact": True}
+    assert admin.get(f"{count}?status=failed&status=queued") == {"count": 2, "exact": True}
+    monkeypatch.setattr(query_rules, "COUNT_CAP", 0)
+    assert admin.get(f"{count}?{since}&error_code=LOGIN_FAILED") == {"count": 1, "exact": True}
+    problem = admin.get(f"{count}?exact=maybe", expect=422)
+    assert "exact" in str(problem)
 
 
 def test_stats_count_by_bucket_and_status(admin: Api) -> None:

@@ -14,18 +14,16 @@ from typing import Any
 import pytest
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, column, select, table
 
 from runyard.api.app import create_app
 from runyard.config import Settings
 from runyard.core.search_text import build_search_text
-from runyard.store import dialect_hooks, migrate
+from runyard.store import dialect_hooks, migrate, schema
 from runyard.store.database import Database
 from runyard.store.schema import (
     api_keys,
     projects,
-    run_error_codes,
-    run_tags,
     runs,
     steps,
     workflow_parameters,
@@ -41,6 +39,12 @@ PROJECT, WORKFLOW, VERSION = (
     "0f000000-0000-4000-8000-000000000003",
 )
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+# The side tables as the first schema had them (migration 0007 keyed them in run order).
+FIRST_RUN_TAGS = table("run_tags", column("project_id"), column("key"), column("value"),
+                       column("run_pk"))  # fmt: skip
+FIRST_RUN_ERROR_CODES = table(
+    "run_error_codes", column("project_id"), column("error_code"), column("run_pk")
+)
 
 
 def run_id(n: int) -> str:
@@ -109,8 +113,8 @@ def write_as_the_first_release(conn: Connection) -> None:
         run["search_text"] = build_search_text(run["id"], run["input"], None)
         pk = conn.execute(runs.insert().values(**run).returning(runs.c.pk)).scalar_one()
         dialect_hooks.index_search_text(conn, [(pk, run["search_text"])])
-        conn.execute(run_tags.insert().values(project_id=PROJECT, key="env", value="legacy",
-                                              run_pk=pk))  # fmt: skip
+        conn.execute(FIRST_RUN_TAGS.insert().values(project_id=PROJECT, key="env",
+                                                    value="legacy", run_pk=pk))  # fmt: skip
         if status == "failed":
             error = {"error_code": "LOGIN_FAILED", "message": "password refused"}
             conn.execute(
@@ -120,7 +124,7 @@ def write_as_the_first_release(conn: Connection) -> None:
                 )
             )  # fmt: skip
             code = {"project_id": PROJECT, "error_code": "LOGIN_FAILED", "run_pk": pk}
-            conn.execute(run_error_codes.insert().values(**code))
+            conn.execute(FIRST_RUN_ERROR_CODES.insert().values(**code))
 
 
 def test_data_of_the_first_schema_survives_every_migration(first_schema_db: Database) -> None:
@@ -128,6 +132,12 @@ def test_data_of_the_first_schema_survives_every_migration(first_schema_db: Data
         write_as_the_first_release(conn)
     first_schema_db.upgrade()
     assert migrate.current_revision(first_schema_db.engine) == migrate.head_revision()
+    with first_schema_db.read() as conn:  # the side tables took their runs' created_at
+        created = dict(conn.execute(select(runs.c.pk, runs.c.created_at)).all())
+        for side in (schema.run_tags, schema.run_error_codes):
+            rows = conn.execute(select(side.c.run_pk, side.c.created_at)).all()
+            assert rows, side.name
+            assert all(created[pk] == at for pk, at in rows), side.name
 
     url = first_schema_db.engine.url.render_as_string(hide_password=False)
     app = create_app(Settings(database_url=url), first_schema_db)
@@ -146,15 +156,18 @@ def test_data_of_the_first_schema_survives_every_migration(first_schema_db: Data
         for what, answer in found.items():
             assert [r["id"] for r in answer.json()["items"]] == [run_id(2)], what
         # The kept counts (a later migration) were filled in for the runs already there.
-        assert api.get("/api/v1/runs/count").json() == {"count": 3}
-        assert api.get("/api/v1/runs/count", params={"status": "queued"}).json() == {"count": 1}
+        assert api.get("/api/v1/runs/count").json() == {"count": 3, "exact": True}
+        assert api.get("/api/v1/runs/count", params={"status": "queued"}).json() == {
+            "count": 1,
+            "exact": True,
+        }
         (workflow,) = api.get("/api/v1/workflows").json()["items"]
         assert workflow["runs_count"] == 3
         assert workflow["parameters"][0]["key"] == "customer_id"
         # And the old project takes new work as well as any.
         made = api.post("/api/v1/workflows/invoice-agent/runs", json={})
         assert made.status_code == 201, made.text
-        assert api.get("/api/v1/runs/count").json() == {"count": 4}
+        assert api.get("/api/v1/runs/count").json() == {"count": 4, "exact": True}
         cancel = api.post(f"/api/v1/runs/{run_id(3)}/cancel")
         assert cancel.json()["status"] == "canceled"
         vendor = api.get("/compat/noxus/v1/runs", headers={"X-API-Key": SECRET}).json()

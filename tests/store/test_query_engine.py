@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from runyard.core.models import Role, Run, RunHead
+from runyard.core.models import Role, Run, RunCount, RunHead
 from runyard.core.query import RunQuery, Sort, SortField, TagFilter
 from runyard.core.statuses import RunStatus
 from runyard.core.times import utcnow
@@ -24,7 +24,7 @@ from runyard.service.inputs import ImportIn, WorkflowIn
 from runyard.service.projects import ProjectService
 from runyard.service.runs import RunService
 from runyard.service.workflows import WorkflowService
-from runyard.store import query_compiler
+from runyard.store import query_compiler, run_reads
 from runyard.store.database import Database
 
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
@@ -193,11 +193,22 @@ def test_every_page_by_cursor_matches_the_reference(
     stored = [service.get(admin, f"00000000-0000-4000-8000-{i:012d}") for i in range(180)]
     params_match = {ids["wf-a"]}  # "Login page" / "portal_url"
 
-    for _ in range(60):
-        query = _random_query(rng, admin.project_id, ids)
+    drivers = []  # the side filters pages were read along (query_compiler._branch)
+    project = admin.project_id
+    oldest = Sort(SortField.CREATED_AT, descending=False)
+    prod = (TagFilter("env", ("prod",)),)
+    driven = [  # queries a page may be read along one error code or tag value for
+        RunQuery(project, error_codes=("E_LOGIN",), limit=3),
+        RunQuery(project, error_codes=("E_TIMEOUT",), sort=oldest, limit=2),
+        RunQuery(project, tags=prod, statuses=(RunStatus.FAILED, RunStatus.QUEUED), limit=4),
+        RunQuery(project, tags=prod, error_codes=("E_CAPTCHA",), created_after=BASE, limit=1),
+    ]
+    for query in [*(_random_query(rng, project, ids) for _ in range(60)), *driven]:
         term = (query.search or "").casefold()
         matches_params = bool(term) and (term in "portal_url" or term in "login page")
         expected = _reference(stored, query, params_match if matches_params else set())
+        with db.read() as conn:
+            drivers.append(run_reads.plan(conn, query).driver)
         seen: list[str] = []
         current = query
         while True:
@@ -212,7 +223,9 @@ def test_every_page_by_cursor_matches_the_reference(
             assert page.last is not None
             current = replace(query, after=page.last)
         assert seen == expected, query
-        assert service.count(query) == len(expected), query
+        assert service.count(query) == RunCount(len(expected)), query
+    if threshold == 1:  # one error code or one tag value, sorted by created_at
+        assert {"error_codes", "tag0"} <= set(drivers)
 
 
 def test_offset_pages_match_cursor_pages(db: Database) -> None:
@@ -277,5 +290,5 @@ def test_a_term_with_common_trigrams_is_found_by_its_rare_stretch(
             r.id for r in service.page(RunQuery(admin.project_id, search=term, limit=500)).runs
         )
         assert found == expected, term
-        assert service.count(RunQuery(admin.project_id, search=term)) == len(expected)
+        assert service.count(RunQuery(admin.project_id, search=term)).value == len(expected)
     assert statements  # looked up by stretches, on both databases

@@ -94,7 +94,7 @@ def test_counts_answer_only_workflow_and_status_filters(db: Database) -> None:
         assert run_counts.answers(query)
         with db.read() as conn:
             assert run_counts.total(conn, query) == len(list(service.export(query)))
-        assert service.count(query) == len(list(service.export(query)))
+        assert service.count(query).value == len(list(service.export(query)))
     for other in (
         RunQuery(project_id=admin.project_id, search="alpha"),
         RunQuery(project_id=admin.project_id, created_after=utcnow()),

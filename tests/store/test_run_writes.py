@@ -78,9 +78,9 @@ def test_concurrent_imports_of_overlapping_batches_store_each_run_once(db: Datab
     )
     assert sum(r.imported for r in results) == 250
     assert sum(r.imported + r.skipped for r in results) == 400
-    assert service.count(RunQuery(admin.project_id)) == 250
+    assert service.count(RunQuery(admin.project_id)).value == 250
     # Side indexes hold each run once too.
-    assert service.count(RunQuery(admin.project_id, error_codes=("E0", "E1", "E2"))) == 250
+    assert service.count(RunQuery(admin.project_id, error_codes=("E0", "E1", "E2"))).value == 250
     run = service.get(admin, "00000000-0000-4000-8000-000000000060")
     assert len(run.steps or ()) == 1
 
@@ -93,7 +93,7 @@ def test_racing_triggers_with_one_idempotency_key_make_one_run(db: Database) -> 
     ids = {run.id for run, _ in results}
     assert len(ids) == 1
     assert sum(created for _, created in results) == 1
-    assert service.count(RunQuery(admin.project_id, workflow_ids=(workflow_id,))) == 1
+    assert service.count(RunQuery(admin.project_id, workflow_ids=(workflow_id,))).value == 1
 
 
 def test_import_resolves_roots_through_the_batch_and_the_store(db: Database) -> None:
@@ -134,7 +134,7 @@ def test_a_thread_copies_the_sqlite_log_into_the_database(tmp_path: Path) -> Non
         while path.stat().st_size <= before and time.monotonic() < deadline:
             time.sleep(0.05)
         assert path.stat().st_size > before
-        assert service.count(RunQuery(admin.project_id)) == 2000
+        assert service.count(RunQuery(admin.project_id)).value == 2000
     finally:
         db.dispose()
 

@@ -9,8 +9,10 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from starlette.datastructures import QueryParams
 
+from runyard.core import query as query_rules
 from runyard.service.access import authenticate
 from runyard.web import filters, live
 from tests.api.conftest import Api, make_workflow
@@ -318,6 +320,16 @@ def test_the_workflows_page_shows_versions_parameters_and_counts_by_status(
     assert re.search(r"s-failed\">failed</span> 2</a>", page)
     assert re.search(r"s-completed\">completed</span> 1</a>", page)
     assert "3 runs" in page
+
+
+def test_a_count_past_the_cap_shows_as_a_lower_bound(
+    browser: Browser, admin_api: Api, invoice: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_runs(admin_api, "invoice-agent", _runs(["failed"] * 3))
+    monkeypatch.setattr(query_rules, "COUNT_CAP", 2)
+    browser.sign_in("ry_test_server_admin_key")
+    assert "<strong>2+</strong> runs match" in browser.page("/ui/summary?trigger_type=api")
+    assert "<strong>3</strong> runs match" in browser.page("/ui/summary")  # a kept count
 
 
 def test_another_projects_key_sees_nothing_of_this_project(

@@ -87,7 +87,7 @@ def _wait_registered(runs: RunService, admin: Principal, name: str) -> None:
 def _wait_all_ended(runs: RunService, admin: Principal, total: int, within: float) -> None:
     deadline = time.monotonic() + within
     ended = [s for s in RunStatus if s.is_terminal]
-    while runs.count(RunQuery(admin.project_id, statuses=tuple(ended))) < total:
+    while runs.count(RunQuery(admin.project_id, statuses=tuple(ended))).value < total:
         assert time.monotonic() < deadline, "runs did not all finish in time"
         time.sleep(0.25)
 
@@ -120,7 +120,7 @@ def test_kill_9_mid_run_loses_nothing_and_repeats_no_recorded_step(
                 .where(steps.c.status == RunStatus.COMPLETED.value)
             )
         }
-    in_flight = service.count(RunQuery(admin.project_id, statuses=(RunStatus.RUNNING,)))
+    in_flight = service.count(RunQuery(admin.project_id, statuses=(RunStatus.RUNNING,))).value
     assert recorded, "the kill should land after some steps were recorded"
     assert in_flight, "the kill should land while runs are in progress"
     workers.start(concurrency=8, lease=2.0)

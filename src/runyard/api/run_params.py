@@ -11,12 +11,24 @@ from fastapi import Depends, Query, Request
 from runyard.api.services import PrincipalDep
 from runyard.core.errors import InvalidInput
 from runyard.core.models import TriggerType, WorkflowType
-from runyard.core.query import DEFAULT_LIMIT, MAX_LIMIT, RunQuery, Sort, TagFilter, decode_cursor
+from runyard.core.query import (
+    COUNT_CAP,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    RunQuery,
+    Sort,
+    TagFilter,
+    decode_cursor,
+)
 from runyard.core.search_text import MAX_TERM_LENGTH
 from runyard.core.statuses import RunStatus
 from runyard.core.times import parse_timestamp
 
-PAGING = {"limit", "cursor", "offset", "include_total", "sort"}
+PAGING = {"limit", "cursor", "offset", "include_total", "exact_total", "sort"}
+EXACT = (
+    f"Count every match, however many. By default counting stops after {COUNT_CAP:,}"
+    " matches and reports that many, marked as not exact (at least that many)."
+)
 
 
 def reject_unknown(request: Request, allowed: set[str]) -> None:
@@ -137,14 +149,24 @@ async def run_query(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    include_total: bool = False,
+    include_total: Annotated[
+        bool, Query(description="Also count the matches: total and total_exact")
+    ] = False,
+    exact_total: Annotated[bool, Query(description=EXACT)] = False,
 ) -> RunQuery:
     reject_unknown(request, FILTERS | PAGING)
     try:
         order = Sort.parse(sort)
     except ValueError as exc:
         raise InvalidInput.field(("query", "sort"), str(exc)) from None
-    query = replace(filters, sort=order, limit=limit, offset=offset, include_total=include_total)
+    query = replace(
+        filters,
+        sort=order,
+        limit=limit,
+        offset=offset,
+        include_total=include_total,
+        exact_total=exact_total,
+    )
     if cursor:
         query = replace(query, after=decode_cursor(query, cursor))
     return query

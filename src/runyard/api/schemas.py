@@ -85,10 +85,12 @@ class RunPageOut(Out):
     next_cursor: str | None
     has_more: bool
     total: int | None
+    total_exact: bool | None
 
 
 class CountOut(Out):
     count: int
+    exact: bool
 
 
 class BucketOut(Out):

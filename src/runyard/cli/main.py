@@ -16,6 +16,7 @@ from runyard.cli import output
 from runyard.cli.client import ApiClient, ApiError, connect
 from runyard.config import DEFAULT_DATABASE_URL, Settings
 from runyard.core.errors import RunyardError
+from runyard.core.query import COUNT_CAP
 from runyard.core.times import parse_relative, to_rfc3339, utcnow
 
 app = typer.Typer(
@@ -499,7 +500,16 @@ def runs_list(
     limit: Annotated[int, typer.Option(help="Runs per page (1-1000).")] = 50,
     cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page.")] = None,
     offset: Annotated[int, typer.Option(help="Skip this many runs.")] = 0,
-    total: Annotated[bool, typer.Option("--total", help="Also count every match.")] = False,
+    total: Annotated[
+        bool,
+        typer.Option(
+            "--total",
+            help=f"Also count the matches (past {COUNT_CAP:,}: a lower bound; see --exact).",
+        ),
+    ] = False,
+    exact: Annotated[
+        bool, typer.Option("--exact", help="With --total: count every match, however many.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
     """Find runs: every filter of GET /api/v1/runs."""
@@ -525,6 +535,8 @@ def runs_list(
         params.append(("offset", offset))
     if total:
         params.append(("include_total", "true"))
+        if exact:
+            params.append(("exact_total", "true"))
     page = _run(ctx, "GET", "/api/v1/runs", params=params)
     if as_json:
         print(json.dumps(page, indent=2, ensure_ascii=False))

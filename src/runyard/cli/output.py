@@ -54,7 +54,8 @@ def runs_table(page: dict[str, Any]) -> None:
     console.print(table)
     summary = f"{len(page['items'])} runs"
     if page.get("total") is not None:
-        summary += f" of {page['total']:,}"
+        bound = "" if page.get("total_exact", True) else "at least "
+        summary += f" of {bound}{page['total']:,}"
     console.print(summary)
     if page.get("next_cursor"):
         console.print(f"more: --cursor {page['next_cursor']}")

@@ -179,6 +179,16 @@ RUN_SETTABLE_FIELDS = (
 
 
 @dataclass(frozen=True, slots=True)
+class RunCount:
+    """How many runs match a query: exactly ``value``, or, when ``exact`` is False, at
+    least ``value``: counting stopped there, as going on would cost in proportion to
+    the matches."""
+
+    value: int
+    exact: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Schedule:
     """A cron schedule: one run of ``workflow_id`` per tick of ``cron`` in ``timezone``."""
 

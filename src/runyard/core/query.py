@@ -27,6 +27,11 @@ MAX_LIMIT = 1000  # runs per page of the native API
 ENGINE_MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 1_000_000
+# Counting stops after this many matches unless asked to be exact, and the count is then
+# "at least COUNT_CAP" (``RunCount.exact`` False). Counting costs in proportion to the
+# matches: 100,000 index entries take milliseconds, the 5,000,000 runs holding a common
+# search term seconds (BENCHMARKS.md, 10M runs on PostgreSQL).
+COUNT_CAP = 100_000
 
 
 class SortField(StrEnum):
@@ -119,6 +124,8 @@ class RunQuery:
     after: Position | None = None
     offset: int = 0
     include_total: bool = False
+    # The total counted however many runs match, not stopped at ``COUNT_CAP``.
+    exact_total: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= ENGINE_MAX_LIMIT:
@@ -148,7 +155,7 @@ class RunQuery:
 
     def filters_only(self) -> RunQuery:
         """The same filters with no paging: what counts and exports use."""
-        return replace(self, after=None, offset=0, include_total=False)
+        return replace(self, after=None, offset=0, include_total=False, exact_total=False)
 
     def fingerprint(self) -> str:
         """Identifies the filters and order, so a cursor cannot be used on another query."""

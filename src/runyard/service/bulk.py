@@ -59,7 +59,8 @@ class BulkService:
     def count(self, principal: Principal, query: RunQuery, action: BulkAction) -> BulkResult:
         principal.require(Role.WRITE)
         scoped = self.scope(query, action)
-        matched = 0 if scoped is None else self.runs.count(scoped)
+        # Exact: the operator decides on this number before acting on every match.
+        matched = 0 if scoped is None else self.runs.count(scoped, exact=True).value
         return BulkResult(action, matched, dry_run=True)
 
     def apply(self, principal: Principal, query: RunQuery, action: BulkAction) -> BulkResult:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from runyard.core.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound
 from runyard.core.ids import uuid7
 from runyard.core.lifecycle import transition
-from runyard.core.models import Role, Run, RunHead, Step, StepError
+from runyard.core.models import Role, Run, RunCount, RunHead, Step, StepError
 from runyard.core.parameters import apply_parameters
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus, cancel_target
@@ -465,13 +465,17 @@ class RunService:
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query)
             if resolved is None:
-                return Page([], False, None, 0 if query.include_total else None)
+                return Page([], False, None, RunCount(0) if query.include_total else None)
             return read(conn, resolved)
 
-    def count(self, query: RunQuery) -> int:
+    def count(self, query: RunQuery, *, exact: bool = False) -> RunCount:
+        """How many runs match: exactly if ``exact``, else at most ``COUNT_CAP`` counted
+        (``run_reads.count``)."""
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query.filters_only())
-            return 0 if resolved is None else run_reads.count(conn, resolved)
+            if resolved is None:
+                return RunCount(0)
+            return run_reads.count(conn, resolved, exact=exact)
 
     def stats(self, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
         with self.db.read() as conn:

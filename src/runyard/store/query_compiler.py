@@ -15,6 +15,10 @@ Plans, and why:
   ``Plan``). Sparse ones hand over their few matching pks and the page is read from
   those rows; dense ones are tested row by row while the page is read in order, which
   stops early precisely because matches are common. Neither reads all of a project.
+* A dense filter on one error code or one tag value, in a page sorted by ``created_at``,
+  drives the page instead: its table is keyed by the run's ``created_at``, so the page
+  walks that key in order, joined to each run by pk, and stops after ``limit + 1``
+  matches. A code in 0.2 % of runs no longer means testing 500 runs per match found.
 * Keyset pagination: ``(key, id)`` after the cursor, as ``key <= v AND (key < v OR id <
   i)`` (descending), which any B-tree range can serve on both databases.
 """
@@ -29,9 +33,11 @@ from sqlalchemy import (
     ColumnElement,
     Dialect,
     Select,
+    Table,
     and_,
     exists,
     func,
+    literal_column,
     or_,
     select,
     union_all,
@@ -65,7 +71,9 @@ class Plan:
     The store probes each one for up to ``DENSE_THRESHOLD`` matching runs. A *sparse*
     filter's matches are few: their pks, intersected over all sparse filters, become
     ``candidates`` and the page is read from those rows alone. A *dense* filter is in
-    ``dense`` and is tested row by row while the page is read in index order.
+    ``dense`` and is tested row by row while the page is read in index order, unless it
+    is the ``driver``: a dense filter whose table yields its runs in page order, walked
+    to read the page.
     """
 
     candidates: frozenset[int] | None = None
@@ -74,14 +82,22 @@ class Plan:
     search_workflow_ids: tuple[str, ...] = ()
     # Pages test dense filters row by row; counts read them through their index instead.
     scan_dense: bool = True
+    driver: str | None = None
 
     def for_counting(self) -> Plan:
         return replace(self, scan_dense=False)
 
     @property
+    def driving(self) -> str | None:
+        """The filter whose side table a page is read along (never a count's)."""
+        return self.driver if self.scan_dense else None
+
+    @property
     def drives_from_pks(self) -> bool:
         """Rows come from pk lookups (candidates, side indexes), not from an index range."""
-        return self.candidates is not None or (bool(self.dense) and not self.scan_dense)
+        if self.candidates is not None or self.driving is not None:
+            return True
+        return bool(self.dense) and not self.scan_dense
 
 
 def _error_code_rows(query: RunQuery) -> Select[int]:
@@ -118,6 +134,28 @@ def side_filters(dialect: Dialect, query: RunQuery) -> dict[str, Select[int]]:
     return filters
 
 
+def _in_run_order(query: RunQuery, name: str) -> tuple[Table, list[ColumnElement[bool]]]:
+    """The side table of filter ``name`` and the conditions picking its one key prefix,
+    along which its runs lie in ``created_at`` order."""
+    if name == "error_codes":
+        (code,) = query.error_codes
+        e = run_error_codes.c
+        return run_error_codes, [e.project_id == query.project_id, e.error_code == code]
+    tag = query.tags[int(name.removeprefix("tag"))]
+    (value,) = tag.values
+    t = run_tags.c
+    return run_tags, [t.project_id == query.project_id, t.key == tag.key, t.value == value]
+
+
+def orderable_filters(query: RunQuery) -> list[str]:
+    """The side filters that can drive a page of this query (``_in_run_order``)."""
+    if query.sort.field is not SortField.CREATED_AT:
+        return []
+    names = ["error_codes"] if len(query.error_codes) == 1 else []
+    names += [f"tag{i}" for i, tag in enumerate(query.tags) if len(tag.values) == 1]
+    return names
+
+
 def stretch_statement(
     dialect: Dialect, project_id: str, stretches: list[str], limit: int
 ) -> Select[int]:
@@ -138,7 +176,11 @@ def probe_statement(rows: Select[int]) -> Select[int]:
     return rows.limit(DENSE_THRESHOLD)
 
 
-def plan_from_probes(found: dict[str, list[int]], search_workflow_ids: Sequence[str]) -> Plan:
+def plan_from_probes(
+    found: dict[str, list[int]],
+    search_workflow_ids: Sequence[str],
+    orderable: Sequence[str] = (),
+) -> Plan:
     dense = {name for name, pks in found.items() if len(pks) >= DENSE_THRESHOLD}
     if search_workflow_ids and "search" in found:
         dense.add("search")  # it matches whole workflows: never a short list of runs
@@ -146,7 +188,10 @@ def plan_from_probes(found: dict[str, list[int]], search_workflow_ids: Sequence[
     for name, pks in found.items():
         if name not in dense:
             candidates = frozenset(pks) if candidates is None else candidates & frozenset(pks)
-    return Plan(candidates, frozenset(dense), tuple(search_workflow_ids))
+    driver = None
+    if candidates is None:
+        driver = next((name for name in orderable if name in dense), None)
+    return Plan(candidates, frozenset(dense), tuple(search_workflow_ids), driver=driver)
 
 
 def parameter_match_statement(project_id: str, term: str) -> Select[str]:
@@ -168,6 +213,8 @@ def _side_conditions(dialect: Dialect, query: RunQuery, plan: Plan) -> list[Colu
     if plan.candidates is not None:
         where.append(hooks.pk_among(dialect, runs.c.pk, sorted(plan.candidates)))
     for name, rows in side_filters(dialect, query).items():
+        if name == plan.driving:
+            continue  # the page is read along its table (``_driven_branch``)
         scan = name in plan.dense and plan.scan_dense
         covered = name not in plan.dense and plan.candidates is not None
         if name == "search" and plan.search_workflow_ids:
@@ -235,10 +282,13 @@ def _sort_bound(query: RunQuery, value: int) -> object:
     return value if query.sort.field is SortField.DURATION else from_micros(value)
 
 
-def _after_value(query: RunQuery, position: Position) -> ColumnElement[bool]:
-    """Rows with a sort value strictly after ``position`` (which has one)."""
+def _after_value(
+    query: RunQuery, position: Position, key: ColumnElement[Any] | None = None
+) -> ColumnElement[bool]:
+    """Rows with a sort value (``key``, by default the runs' column) strictly after
+    ``position`` (which has one)."""
     assert position.value is not None
-    key = SORT_COLUMNS[query.sort.field]
+    key = SORT_COLUMNS[query.sort.field] if key is None else key
     bound = _sort_bound(query, position.value)
     if query.sort.descending:
         return and_(key <= bound, or_(key < bound, runs.c.id < position.run_id))
@@ -282,6 +332,34 @@ def _split(query: RunQuery) -> list[RunQuery]:
     return [query]
 
 
+def _branch(
+    dialect: Dialect, query: RunQuery, part: RunQuery, plan: Plan, extra: list[ColumnElement[bool]]
+) -> Select[Any]:
+    """One ordered branch of a page: ids and sort keys of ``part``'s runs, in page order."""
+    key = SORT_COLUMNS[query.sort.field]
+    if plan.driving is None:
+        return (
+            select(runs.c.id, key)
+            .where(*_filters(dialect, part, plan), *extra)
+            .order_by(*_order(query, key, runs.c.id))
+        )
+    # Read along the driver's table: its created_at, the run's, leads the order, so the
+    # walk stops after the page (``extra`` is the cursor on runs.created_at: restated).
+    side, picked = _in_run_order(query, plan.driving)
+    at = side.c.created_at
+    bounds = [_after_value(query, query.after, at)] if query.after else []
+    if query.created_after is not None:
+        bounds.append(at >= query.created_after)
+    if query.created_before is not None:
+        bounds.append(at < query.created_before)
+    return (
+        select(runs.c.id, at.label(key.name))
+        .select_from(runs.join(side, side.c.run_pk == runs.c.pk))
+        .where(*picked, *bounds, *_filters(dialect, part, plan))
+        .order_by(*_order(query, at, runs.c.id))
+    )
+
+
 def page_statement(
     dialect: Dialect,
     query: RunQuery,
@@ -297,9 +375,7 @@ def page_statement(
     """
     key = SORT_COLUMNS[query.sort.field]
     branches = [
-        select(runs.c.id, key)
-        .where(*_filters(dialect, part, plan), *extra)
-        .order_by(*_order(query, key, runs.c.id))
+        _branch(dialect, query, part, plan, extra)
         for part in _split(query)
         for extra in _null_branches(query)
     ]
@@ -323,10 +399,20 @@ def page_statement(
     )
 
 
-def count_statement(dialect: Dialect, query: RunQuery, plan: Plan) -> Select[int]:
-    """How many runs match (side filters through their indexes: cost ~ matches)."""
-    counting = plan.for_counting()
-    return select(func.count()).select_from(runs).where(*_filters(dialect, query, counting))
+def count_statement(
+    dialect: Dialect, query: RunQuery, plan: Plan, cap: int | None = None
+) -> Select[int]:
+    """How many runs match (side filters through their indexes: cost ~ matches); with a
+    ``cap``, counting stops after ``cap + 1`` matches, so a count above ``cap`` is known
+    to be one without paying for the rest."""
+    where = _filters(dialect, query, plan.for_counting())
+    if cap is None:
+        return select(func.count()).select_from(runs).where(*where)
+    # A constant column: an index serving the filters answers without reading the rows.
+    matches: Select[Any] = (
+        select(literal_column("1")).select_from(runs).where(*where).limit(cap + 1)
+    )
+    return select(func.count()).select_from(matches.subquery())
 
 
 def stats_statement(

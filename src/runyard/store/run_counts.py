@@ -31,6 +31,7 @@ def answers(query: RunQuery) -> bool:
             after=None,
             offset=0,
             include_total=False,
+            exact_total=False,
         )
         == bare
     )

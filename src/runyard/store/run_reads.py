@@ -9,7 +9,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, RowMapping, select
 
-from runyard.core.models import Run, RunHead
+from runyard.core import query as limits
+from runyard.core.models import Run, RunCount, RunHead
 from runyard.core.query import Position, RunQuery, SortField
 from runyard.core.search_text import fold
 from runyard.core.times import to_micros
@@ -28,7 +29,7 @@ class Page(Generic[R]):
     runs: list[R]
     has_more: bool
     last: Position | None  # where the page ended; the next page starts after it
-    total: int | None = None
+    total: RunCount | None = None
 
 
 def _position(query: RunQuery, m: RowMapping) -> Position:
@@ -59,7 +60,7 @@ def plan(conn: Connection, query: RunQuery) -> qc.Plan:
             if by_stretch is not None
             else list(conn.execute(qc.probe_statement(rows)).scalars())
         )
-    return qc.plan_from_probes(found, _search_workflows(conn, query))
+    return qc.plan_from_probes(found, _search_workflows(conn, query), qc.orderable_filters(query))
 
 
 STRETCH_CANDIDATES = 10_000  # more runs than this hold the rare stretches: ask for the term
@@ -110,7 +111,7 @@ class _Rows:
     names: dict[str, str]
     has_more: bool
     last: Position | None
-    total: int | None
+    total: RunCount | None
 
 
 def _page_rows(conn: Connection, query: RunQuery, columns: list[Any] | None) -> _Rows:
@@ -123,7 +124,7 @@ def _page_rows(conn: Connection, query: RunQuery, columns: list[Any] | None) -> 
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     last = _position(query, rows[-1]) if rows else None
-    total = count(conn, query, chosen) if query.include_total else None
+    total = count(conn, query, chosen, exact=query.exact_total) if query.include_total else None
     names = workflow_names(conn, sorted({m["workflow_id"] for m in rows}))
     return _Rows(rows, names, has_more, last, total)
 
@@ -141,17 +142,26 @@ def list_heads(conn: Connection, query: RunQuery) -> Page[RunHead]:
     return Page(heads, found.has_more, found.last, found.total)
 
 
-def count(conn: Connection, query: RunQuery, chosen: qc.Plan | None = None) -> int:
-    """How many runs match; ``chosen`` reuses the probes of a page of the same query.
+def count(
+    conn: Connection, query: RunQuery, chosen: qc.Plan | None = None, *, exact: bool = False
+) -> RunCount:
+    """How many runs match: exactly if ``exact`` or if at most ``COUNT_CAP`` do, else at
+    least ``COUNT_CAP`` (core/query.py); ``chosen`` reuses the probes of a page of the
+    same query.
 
-    A query of nothing but workflows and statuses is summed from the kept counts.
+    A query of nothing but workflows and statuses is summed from the kept counts, and a
+    query whose side filters matched a short list counts among those: both are exact.
     """
     if run_counts.answers(query):
-        return run_counts.total(conn, query)
+        return RunCount(run_counts.total(conn, query))
     chosen = chosen or plan(conn, query)
-    if chosen.candidates is not None and not chosen.candidates:
-        return 0
-    return int(conn.execute(qc.count_statement(conn.dialect, query, chosen)).scalar_one())
+    if chosen.candidates is not None:
+        if not chosen.candidates:
+            return RunCount(0)
+        exact = True  # at most DENSE_THRESHOLD runs to look at
+    cap = None if exact else limits.COUNT_CAP
+    n = int(conn.execute(qc.count_statement(conn.dialect, query, chosen, cap)).scalar_one())
+    return RunCount(n) if cap is None or n <= cap else RunCount(cap, exact=False)
 
 
 @dataclass(frozen=True, slots=True)

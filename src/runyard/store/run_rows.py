@@ -216,9 +216,12 @@ def _index_codes_and_tags(conn: Connection, pairs: Iterable[tuple[int, Run]]) ->
     tags: list[dict[str, Any]] = []
     for pk, run in pairs:
         seen = {e.error_code for s in run.steps or () for e in s.errors}
-        codes.extend({"project_id": run.project_id, "error_code": c, "run_pk": pk} for c in seen)
+        project, at = run.project_id, run.created_at
+        codes.extend(
+            {"project_id": project, "error_code": c, "created_at": at, "run_pk": pk} for c in seen
+        )
         tags.extend(
-            {"project_id": run.project_id, "key": k, "value": v, "run_pk": pk}
+            {"project_id": project, "key": k, "value": v, "created_at": at, "run_pk": pk}
             for k, v in run.tags.items()
         )
     hooks.bulk_insert(conn, run_error_codes, codes)
@@ -380,9 +383,13 @@ def upsert_step(conn: Connection, run_pk: int, project_id: str, step: Step) -> N
         codes.update(e["error_code"] for e in errors or ())
     conn.execute(delete(run_error_codes).where(run_error_codes.c.run_pk == run_pk))
     if codes:
+        at = conn.execute(select(runs.c.created_at).where(runs.c.pk == run_pk)).scalar_one()
         conn.execute(
             run_error_codes.insert(),
-            [{"project_id": project_id, "error_code": c, "run_pk": run_pk} for c in sorted(codes)],
+            [
+                {"project_id": project_id, "error_code": c, "created_at": at, "run_pk": run_pk}
+                for c in sorted(codes)
+            ],
         )
 
 

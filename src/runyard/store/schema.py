@@ -226,12 +226,15 @@ steps = Table(
 )
 
 # One row per (run, error code) of any of its steps: the ``error_code`` filter reads
-# this index instead of scanning step JSON.
+# this index instead of scanning step JSON. Each row keeps its run's ``created_at``
+# (which never changes) and the key is ordered by it, so the newest runs with a code are
+# read from the key in page order (migration 0007).
 run_error_codes = Table(
     "run_error_codes",
     metadata,
     Column("project_id", Uuid, primary_key=True),
     Column("error_code", String(200), primary_key=True),
+    Column("created_at", UtcTimestamp, primary_key=True),
     Column("run_pk", BigId, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
     Index(None, "run_pk"),
 )
@@ -272,13 +275,15 @@ run_count_deltas = Table(
     Column("n", Integer, nullable=False),
 )
 
-# One row per run tag: the ``tag`` filter (``key`` or ``key=value``) reads this index.
+# One row per run tag: the ``tag`` filter (``key`` or ``key=value``) reads this index,
+# ordered like ``run_error_codes`` by the run's ``created_at`` within a key and value.
 run_tags = Table(
     "run_tags",
     metadata,
     Column("project_id", Uuid, primary_key=True),
     Column("key", String(200), primary_key=True),
     Column("value", String(500), primary_key=True),
+    Column("created_at", UtcTimestamp, primary_key=True),
     Column("run_pk", BigId, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
     Index(None, "run_pk"),
 )

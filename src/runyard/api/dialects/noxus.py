@@ -104,7 +104,7 @@ def _paginated(request: Request, who: Principal, query: RunQuery, page: int) -> 
     services = base.services(request)
     found = services.runs.page(query)
     context = services.workflows.of_runs(who, found.runs, with_counts=True)
-    total = found.total or 0
+    total = found.total.value if found.total else 0
     return JSONResponse(
         {
             "items": [run(r, context) for r in found.runs],
@@ -122,6 +122,7 @@ def _query(who: Principal, page: int, size: int, **filters: Any) -> RunQuery:
         limit=size,
         offset=base.paged_offset(page, size),
         include_total=True,
+        exact_total=True,  # Noxus clients page until ``pages``: a bound would cut them short
         **filters,
     )
 

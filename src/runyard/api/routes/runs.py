@@ -15,7 +15,7 @@ from starlette.responses import StreamingResponse
 from runyard.api import render, schemas
 from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
-from runyard.api.run_params import FILTERS, FilterDep, QueryDep, reject_unknown
+from runyard.api.run_params import EXACT, FILTERS, FilterDep, QueryDep, reject_unknown
 from runyard.api.services import PrincipalDep, ServicesDep
 from runyard.core.durations import parse_duration
 from runyard.core.models import Run
@@ -36,7 +36,8 @@ def list_runs(services: ServicesDep, query: QueryDep) -> JSONResponse:
             "items": [render.run(r) for r in page.runs],
             "next_cursor": next_cursor,
             "has_more": page.has_more,
-            "total": page.total,
+            "total": page.total.value if page.total else None,
+            "total_exact": page.total.exact if page.total else None,
         }
     )
 
@@ -44,9 +45,15 @@ def list_runs(services: ServicesDep, query: QueryDep) -> JSONResponse:
 @router.get(
     "/runs/count", summary="Count runs matching the filters", response_model=schemas.CountOut
 )
-def count_runs(request: Request, services: ServicesDep, filters: FilterDep) -> JSONResponse:
-    reject_unknown(request, FILTERS)
-    return JSONResponse({"count": services.runs.count(filters)})
+def count_runs(
+    request: Request,
+    services: ServicesDep,
+    filters: FilterDep,
+    exact: Annotated[bool, Query(description=EXACT)] = False,
+) -> JSONResponse:
+    reject_unknown(request, FILTERS | {"exact"})
+    counted = services.runs.count(filters, exact=exact)
+    return JSONResponse({"count": counted.value, "exact": counted.exact})
 
 
 BUCKETS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "1d": 86400, "1w": 604800}
