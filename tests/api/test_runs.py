@@ -187,21 +187,24 @@ def test_counts_past_the_cap_stop_there_and_say_so(
     admin: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _seed(admin)
-    monkeypatch.setattr(query_rules, "COUNT_CAP", 2)  # the seed's 4 runs are past it
-    since = "created_after=2026-01-01T00:00:00Z"  # all 4, and not a kept count
+    monkeypatch.setattr(query_rules, "COUNT_CAP", 2)
+    uncounted = "is_test=false"  # 3 of the seed's runs, past the cap, and not a kept count
     count = "/api/v1/runs/count"
-    assert admin.get(f"{count}?{since}") == {"count": 2, "exact": False}
-    assert admin.get(f"{count}?{since}&exact=true") == {"count": 4, "exact": True}
-    page = admin.get(f"/api/v1/runs?{since}&limit=1&include_total=true")
+    assert admin.get(f"{count}?{uncounted}") == {"count": 2, "exact": False}
+    assert admin.get(f"{count}?{uncounted}&exact=true") == {"count": 3, "exact": True}
+    page = admin.get(f"/api/v1/runs?{uncounted}&limit=1&include_total=true")
     assert (page["total"], page["total_exact"]) == (2, False)
-    page = admin.get(f"/api/v1/runs?{since}&limit=1&include_total=true&exact_total=true")
-    assert (page["total"], page["total_exact"]) == (4, True)
+    page = admin.get(f"/api/v1/runs?{uncounted}&limit=1&include_total=true&exact_total=true")
+    assert (page["total"], page["total_exact"]) == (3, True)
     assert admin.get("/api/v1/runs?limit=1")["total_exact"] is None  # no total asked
-    # Exact when cheap, whatever the cap: the kept counts, a short list of matches.
+    # Exact when cheap, whatever the cap: the kept counts (by day too), a short list of
+    # matches.
     assert admin.get(count) == {"count": 4, "exact": True}
     assert admin.get(f"{count}?status=failed&status=queued") == {"count": 2, "exact": True}
+    window = "created_after=2026-04-01T12:00:00Z&created_before=2026-05-01T00:00:00Z"
+    assert admin.get(f"{count}?{window}") == {"count": 3, "exact": True}
     monkeypatch.setattr(query_rules, "COUNT_CAP", 0)
-    assert admin.get(f"{count}?{since}&error_code=LOGIN_FAILED") == {"count": 1, "exact": True}
+    assert admin.get(f"{count}?{uncounted}&error_code=LOGIN_FAILED") == {"count": 1, "exact": True}
     problem = admin.get(f"{count}?exact=maybe", expect=422)
     assert "exact" in str(problem)
 

@@ -19,7 +19,10 @@ from runyard.store.upkeep import Upkeep
 
 log = logging.getLogger("runyard.store")
 
-TABLES = ("runs", "steps", "run_error_codes", "run_tags", "run_counts", "run_count_deltas")
+TABLES = (
+    "runs", "steps", "run_error_codes", "run_tags", "run_counts", "run_day_counts",
+    "run_count_deltas",
+)  # fmt: skip
 # Autovacuum's rules, made eager enough for bulk imports: statistics are refreshed past
 # 20 % of rows changed since the last ANALYZE; VACUUM (for the visibility map, and the
 # dead rows of updates) runs past 50 % inserted or changed, since during a bulk load it
@@ -40,13 +43,21 @@ SELECT relname,
 FROM pg_stat_user_tables WHERE relname = ANY(%(tables)s)
 """
 
-# The run-count deltas the triggers of migration 0006 append, added into run_counts.
+# The run-count deltas the triggers append (migrations 0006, 0008), added into the
+# counts per workflow and status and into those per day, in one statement.
 FOLD = """
-WITH moved AS (DELETE FROM run_count_deltas RETURNING project_id, workflow_id, status, n)
-INSERT INTO run_counts AS c (project_id, workflow_id, status, n)
-SELECT project_id, workflow_id, status, sum(n) FROM moved
-GROUP BY project_id, workflow_id, status ORDER BY project_id, workflow_id, status
-ON CONFLICT (project_id, workflow_id, status) DO UPDATE SET n = c.n + excluded.n
+WITH moved AS (
+  DELETE FROM run_count_deltas RETURNING project_id, workflow_id, status, day, n
+), totals AS (
+  INSERT INTO run_counts AS c (project_id, workflow_id, status, n)
+  SELECT project_id, workflow_id, status, sum(n) FROM moved
+  GROUP BY project_id, workflow_id, status ORDER BY project_id, workflow_id, status
+  ON CONFLICT (project_id, workflow_id, status) DO UPDATE SET n = c.n + excluded.n
+)
+INSERT INTO run_day_counts AS c (project_id, day, workflow_id, status, n)
+SELECT project_id, day, workflow_id, status, sum(n) FROM moved
+GROUP BY project_id, day, workflow_id, status ORDER BY project_id, day, workflow_id, status
+ON CONFLICT (project_id, day, workflow_id, status) DO UPDATE SET n = c.n + excluded.n
 """
 
 

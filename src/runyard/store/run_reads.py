@@ -13,7 +13,7 @@ from runyard.core import query as limits
 from runyard.core.models import Run, RunCount, RunHead
 from runyard.core.query import Position, RunQuery, SortField
 from runyard.core.search_text import fold
-from runyard.core.times import to_micros
+from runyard.core.times import from_micros, to_micros
 from runyard.store import query_compiler as qc
 from runyard.store import run_counts, search_terms
 from runyard.store.dialect_hooks import MIN_INDEXED_TERM
@@ -22,6 +22,7 @@ from runyard.store.schema import run_error_codes, run_status_changes, runs
 from runyard.store.workflow_rows import workflow_names
 
 R = TypeVar("R", bound=RunHead)
+SECONDS_PER_DAY = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +150,34 @@ def count(
     least ``COUNT_CAP`` (core/query.py); ``chosen`` reuses the probes of a page of the
     same query.
 
-    A query of nothing but workflows and statuses is summed from the kept counts, and a
-    query whose side filters matched a short list counts among those: both are exact.
+    A query of nothing but workflows, statuses and a time window is summed from the kept
+    counts (the window's partial days at its ends counted from the runs), and a query
+    whose side filters matched a short list counts among those: both are exact.
     """
     if run_counts.answers(query):
         return RunCount(run_counts.total(conn, query))
+    window = _kept_window(query)
+    if window is not None:
+        days = run_counts.by_day_status(conn, query, window)
+        kept = sum(n for by_status in days.values() for n in by_status.values())
+        ends = (_counted(conn, _within(query, edge), None, exact=True) for edge in window.edges)
+        return RunCount(kept + sum(c.value for c in ends))
+    return _counted(conn, query, chosen, exact=exact)
+
+
+def _kept_window(query: RunQuery) -> run_counts.Window | None:
+    """The whole days of the query's window, if the day counts answer the query."""
+    if not run_counts.answers_by_day(query):
+        return None
+    return run_counts.split_window(query.created_after, query.created_before)
+
+
+def _within(query: RunQuery, edge: tuple[datetime | None, datetime | None]) -> RunQuery:
+    return replace(query, created_after=edge[0], created_before=edge[1])
+
+
+def _counted(conn: Connection, query: RunQuery, chosen: qc.Plan | None, *, exact: bool) -> RunCount:
+    """``count``, from the runs themselves."""
     chosen = chosen or plan(conn, query)
     if chosen.candidates is not None:
         if not chosen.candidates:
@@ -171,10 +195,25 @@ class Bucket:
 
 
 def stats(conn: Connection, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
+    """Runs per bucket and status. Buckets of whole days, for a query the day counts
+    answer, are summed from those (the window's partial end days from the runs)."""
     buckets: dict[datetime, dict[str, int]] = {}
-    statement = qc.stats_statement(conn.dialect, query, plan(conn, query), bucket_seconds)
-    for start, status, n in conn.execute(statement):
-        buckets.setdefault(start, {})[status] = int(n)
+
+    def add(start: datetime, status: str, n: int) -> None:
+        counts = buckets.setdefault(start, {})
+        counts[status] = counts.get(status, 0) + n
+
+    window = _kept_window(query) if bucket_seconds % SECONDS_PER_DAY == 0 else None
+    scanned = [query] if window is None else [_within(query, edge) for edge in window.edges]
+    if window is not None:
+        for day, by_status in run_counts.by_day_status(conn, query, window).items():
+            start = day * SECONDS_PER_DAY // bucket_seconds * bucket_seconds
+            for status, n in by_status.items():
+                add(from_micros(start * 1_000_000), status, n)
+    for part in scanned:
+        statement = qc.stats_statement(conn.dialect, part, plan(conn, part), bucket_seconds)
+        for start, status, n in conn.execute(statement):
+            add(start, status, int(n))
     return [Bucket(start, counts) for start, counts in sorted(buckets.items())]
 
 

@@ -272,7 +272,20 @@ run_count_deltas = Table(
     Column("project_id", Uuid, nullable=False),
     Column("workflow_id", Uuid, nullable=False),
     Column("status", String(16), nullable=False),
+    Column("day", Integer, nullable=False),  # as in run_day_counts
     Column("n", Integer, nullable=False),
+)
+# The same counts per UTC day of the runs' created_at (``floor(epoch seconds / 86400)``),
+# kept by the same triggers (migration 0008): a count or chart over a time window sums
+# the whole days it spans and reads runs only for the partial days at its ends.
+run_day_counts = Table(
+    "run_day_counts",
+    metadata,
+    Column("project_id", Uuid, primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("workflow_id", Uuid, primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("n", BigInteger, nullable=False),
 )
 
 # One row per run tag: the ``tag`` filter (``key`` or ``key=value``) reads this index,
