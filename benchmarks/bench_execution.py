@@ -84,9 +84,9 @@ def wait_completed(service: RunService, admin: Principal, total: int, timeout: f
     """Wait, looking rarely (the benchmark must not take the workers' CPU)."""
     deadline = time.monotonic() + timeout
     query = RunQuery(admin.project_id, statuses=(RunStatus.COMPLETED,))
-    while service.count(query) < total:
+    while service.count(query).value < total:
         if time.monotonic() > deadline:
-            raise SystemExit(f"only {service.count(query)} of {total} runs completed in time")
+            raise SystemExit(f"only {service.count(query).value} of {total} runs completed in time")
         time.sleep(0.5)
 
 

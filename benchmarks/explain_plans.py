@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, Select
 
-from runyard.core.query import RunQuery, Sort, SortField, TagFilter
+from runyard.core.query import COUNT_CAP, RunQuery, Sort, SortField, TagFilter
 from runyard.core.statuses import RunStatus
 from runyard.core.times import utcnow
 from runyard.service.runs import RunService
@@ -100,7 +100,7 @@ def main() -> None:
     with db.read() as conn:
         project = project_by_name(conn, "default")
         assert project is not None
-        total = run_reads.count(conn, RunQuery(project.id))
+        total = run_reads.count(conn, RunQuery(project.id)).value
         print(f"# Query plans: {conn.dialect.name}, {total:,} runs\n")
         runs_service = RunService(db, utcnow)
         for name, asked in queries(conn, project.id).items():
@@ -126,15 +126,22 @@ def main() -> None:
                 kind = (
                     f"{len(chosen.candidates)} candidates" if chosen.candidates is not None else ""
                 )
-                print(f"plan: dense={sorted(chosen.dense)} {kind}\n")
+                driver = f" driven along `{chosen.driver}`" if chosen.driver else ""
+                print(f"plan: dense={sorted(chosen.dense)} {kind}{driver}\n")
             print("page:\n```")
             print("\n".join(_plan(conn, qc.page_statement(conn.dialect, query, chosen))))
             print("```")
             if run_counts.answers(query):
                 print("count: summed from the kept run counts (store/run_counts.py)\n")
                 continue
-            print("count:\n```")
-            print("\n".join(_plan(conn, qc.count_statement(conn.dialect, query, chosen))))
+            window = run_counts.split_window(query.created_after, query.created_before)
+            if run_counts.answers_by_day(query) and window is not None:
+                ends = f", its {len(window.edges)} partial days counted" if window.edges else ""
+                print(f"count: summed from the kept day counts{ends}\n")
+                continue
+            print(f"count (stops after {COUNT_CAP:,} matches):\n```")
+            statement = qc.count_statement(conn.dialect, query, chosen, COUNT_CAP)
+            print("\n".join(_plan(conn, statement)))
             print("```\n")
     db.dispose()
 
