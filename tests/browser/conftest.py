@@ -38,10 +38,16 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+# What the browser and the server said, printed after each test: pytest shows it when
+# the test fails, to tell a slow server from a click that went nowhere.
+
+
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[str]:
-    with running_server(database_url, ADMIN_KEY, tmp_path / "serve.log", "--no-worker") as url:
+    log = tmp_path / "serve.log"
+    with running_server(database_url, ADMIN_KEY, log, "--no-worker") as url:
         yield url
+    print("server log, last lines:", *log.read_text().splitlines()[-40:], sep="\n  ")
 
 
 @pytest.fixture
@@ -49,5 +55,10 @@ def page(chromium: Any, tmp_path: Path) -> Iterator[Any]:
     context = chromium.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(15_000)
+    said: list[str] = []
+    tab.on("console", lambda message: said.append(f"console {message.type}: {message.text}"))
+    tab.on("requestfailed", lambda r: said.append(f"failed {r.method} {r.url}: {r.failure}"))
+    tab.on("framenavigated", lambda frame: said.append(f"navigated {frame.url}"))
     yield tab
+    print("browser:", *said, f"last url {tab.url}", sep="\n  ")
     context.close()
