@@ -15,6 +15,7 @@ import logging
 
 from sqlalchemy import Engine
 
+from runyard.store import migrate
 from runyard.store.upkeep import Upkeep
 
 log = logging.getLogger("runyard.store")
@@ -67,10 +68,23 @@ class Maintenance(Upkeep):
     def __init__(self, engine: Engine, interval: float = 2.0, vacuum_cap: int = VACUUM_CAP) -> None:
         super().__init__(engine, interval)
         self.vacuum_cap = vacuum_cap
+        self._schema_current = False
+
+    def schema_current(self) -> bool:
+        """Whether the database is at this version's newest migration. Until it is (a
+        migration running, here or in another process) the fold would name tables and
+        columns not there yet: passes wait, quietly."""
+        if not self._schema_current:
+            head = migrate.head_revision()  # read here: the migrations import this module
+            self._schema_current = migrate.current_revision(self.engine) == head
+        return self._schema_current
 
     def run_once(self) -> list[str]:
         """Fold the run-count deltas; vacuum and/or analyze each run table that is due;
-        returns the names of the tables vacuumed or analyzed."""
+        returns the names of the tables vacuumed or analyzed (none while the schema is
+        not current)."""
+        if not self.schema_current():
+            return []
         # VACUUM cannot run inside a transaction. The isolation level is SQLAlchemy's to
         # set, so that it resets it when the connection goes back to the pool: a pooled
         # connection left in autocommit would make later transactions commit statement
