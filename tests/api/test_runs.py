@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from runyard.core import query as query_rules
+from runyard.store import query_compiler
 from tests.api.conftest import Api, make_workflow
 
 T0 = "2026-04-01T00:00:00Z"
@@ -205,6 +206,10 @@ def test_counts_past_the_cap_stop_there_and_say_so(
     assert admin.get(f"{count}?{window}") == {"count": 3, "exact": True}
     monkeypatch.setattr(query_rules, "COUNT_CAP", 0)
     assert admin.get(f"{count}?{uncounted}&error_code=LOGIN_FAILED") == {"count": 1, "exact": True}
+    # One error code or tag value alone is counted from its own key, stopped alike.
+    monkeypatch.setattr(query_compiler, "DENSE_THRESHOLD", 0)
+    assert admin.get(f"{count}?tag=env=prod") == {"count": 0, "exact": False}
+    assert admin.get(f"{count}?tag=env=prod&exact=true") == {"count": 1, "exact": True}
     problem = admin.get(f"{count}?exact=maybe", expect=422)
     assert "exact" in str(problem)
 

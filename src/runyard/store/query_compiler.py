@@ -147,13 +147,33 @@ def _in_run_order(query: RunQuery, name: str) -> tuple[Table, list[ColumnElement
     return run_tags, [t.project_id == query.project_id, t.key == tag.key, t.value == value]
 
 
-def orderable_filters(query: RunQuery) -> list[str]:
-    """The side filters that can drive a page of this query (``_in_run_order``)."""
-    if query.sort.field is not SortField.CREATED_AT:
-        return []
+def _single_valued(query: RunQuery) -> list[str]:
+    """The side filters naming one error code or one tag value (``_in_run_order``)."""
     names = ["error_codes"] if len(query.error_codes) == 1 else []
     names += [f"tag{i}" for i, tag in enumerate(query.tags) if len(tag.values) == 1]
     return names
+
+
+def orderable_filters(query: RunQuery) -> list[str]:
+    """The side filters that can drive a page of this query (``_in_run_order``)."""
+    return _single_valued(query) if query.sort.field is SortField.CREATED_AT else []
+
+
+def own_index_count_statement(query: RunQuery, cap: int | None) -> Select[int] | None:
+    """A count of a query of nothing but one error code or one tag value, read from that
+    filter's own key alone (index-only, no run looked up; ``cap``: stop after ``cap + 1``);
+    None for any other query."""
+    bare = RunQuery(query.project_id, sort=query.sort, limit=query.limit)
+    names = _single_valued(query)
+    if len(names) != 1 or replace(query, error_codes=(), tags=()).filters_only() != bare:
+        return None
+    if len(query.error_codes) + len(query.tags) != 1:
+        return None
+    side, picked = _in_run_order(query, names[0])
+    matches: Select[Any] = select(literal_column("1")).select_from(side).where(*picked)
+    if cap is not None:
+        matches = matches.limit(cap + 1)
+    return select(func.count()).select_from(matches.subquery())
 
 
 def stretch_statement(

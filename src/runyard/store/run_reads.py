@@ -177,7 +177,13 @@ def _within(query: RunQuery, edge: tuple[datetime | None, datetime | None]) -> R
 
 
 def _counted(conn: Connection, query: RunQuery, chosen: qc.Plan | None, *, exact: bool) -> RunCount:
-    """``count``, from the runs themselves."""
+    """``count``, from the runs themselves (or one side filter's own key)."""
+    # A short list of matches is always counted exactly, as below.
+    cap = None if exact else max(limits.COUNT_CAP, qc.DENSE_THRESHOLD)
+    own = qc.own_index_count_statement(query, cap)
+    if own is not None:
+        n = int(conn.execute(own).scalar_one())
+        return RunCount(n) if cap is None or n <= cap else RunCount(cap, exact=False)
     chosen = chosen or plan(conn, query)
     if chosen.candidates is not None:
         if not chosen.candidates:
