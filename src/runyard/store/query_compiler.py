@@ -234,7 +234,7 @@ def _side_conditions(dialect: Dialect, query: RunQuery, plan: Plan) -> list[Colu
         where.append(hooks.pk_among(dialect, runs.c.pk, sorted(plan.candidates)))
     for name, rows in side_filters(dialect, query).items():
         if name == plan.driving:
-            continue  # the page is read along its table (``_driven_branch``)
+            continue  # the page is read along its table (``_branch``)
         scan = name in plan.dense and plan.scan_dense
         covered = name not in plan.dense and plan.candidates is not None
         if name == "search" and plan.search_workflow_ids:
