@@ -293,3 +293,21 @@ def test_a_term_with_common_trigrams_is_found_by_its_rare_stretch(
         assert found == expected, term
         assert service.count(RunQuery(admin.project_id, search=term)).value == len(expected)
     assert statements  # looked up by stretches, on both databases
+
+
+def test_a_count_of_one_code_or_tag_value_alone_reads_its_own_key() -> None:
+    """Which counts skip the runs (their answers are checked against the reference above):
+    one error code or one tag value, and nothing else filtering."""
+    own = query_compiler.own_index_count_statement
+    prod = TagFilter("env", ("prod",))
+    for alone in (RunQuery("p", error_codes=("E",)), RunQuery("p", tags=(prod,), offset=5)):
+        assert own(alone, 10) is not None
+    for other in (
+        RunQuery("p"),
+        RunQuery("p", error_codes=("E", "F")),
+        RunQuery("p", tags=(TagFilter("env"),)),
+        RunQuery("p", error_codes=("E",), tags=(prod,)),
+        RunQuery("p", error_codes=("E",), statuses=(RunStatus.FAILED,)),
+        RunQuery("p", tags=(prod,), created_after=BASE),
+    ):
+        assert own(other, 10) is None, other
