@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, exc
+from sqlalchemy import Connection, Engine
 
-from runyard.core.errors import Unavailable
 from runyard.store import dialect_hooks, migrate
 from runyard.store.engine import make_engine
+from runyard.store.outages import unavailable_when_lost
 
 
 class Database:
@@ -29,14 +29,14 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with _unavailable_when_lost(), self.engine.connect() as conn, conn.begin():
+        with unavailable_when_lost(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A transaction that commits when the block ends and rolls back on an exception."""
         with (
-            _unavailable_when_lost(),
+            unavailable_when_lost(),
             self.engine.connect().execution_options(write=True) as conn,
             conn.begin(),
         ):
@@ -48,19 +48,3 @@ class Database:
     def dispose(self) -> None:
         self.upkeep.stop()
         self.engine.dispose()
-
-
-@contextmanager
-def _unavailable_when_lost() -> Iterator[None]:
-    """A connection lost (the server ended it, restarted, failed over), no connection to
-    be had, or a database too busy: ``Unavailable``, which callers may retry, instead of
-    an internal error. The pool replaces the lost connection for the next transaction."""
-    try:
-        yield
-    except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as lost:
-        cause = getattr(lost, "orig", None) or lost
-        raise Unavailable(f"the database is unavailable ({type(cause).__name__}); retry") from lost
-    except exc.DBAPIError as error:
-        if not error.connection_invalidated:
-            raise
-        raise Unavailable("the database connection was lost; retry") from error

@@ -7,13 +7,17 @@ import threading
 
 from sqlalchemy import Engine
 
+from runyard.core.errors import Unavailable
+from runyard.store.outages import unavailable_when_lost
+
 log = logging.getLogger("runyard.store")
 
 
 class Upkeep:
     """Runs ``run_once`` on a daemon thread every ``interval`` seconds and when nudged.
 
-    A failing pass is logged and retried on the next one (a database restart, say).
+    A failing pass is logged and retried on the next one; the database away (restarting,
+    say) is one line of warning, not a traceback.
     """
 
     name = "upkeep"
@@ -48,6 +52,9 @@ class Upkeep:
             if self._stop.is_set():
                 return
             try:
-                self.run_once()
+                with unavailable_when_lost():
+                    self.run_once()
+            except Unavailable as exc:  # the database is down or restarting: next pass
+                log.warning("%s: %s", self.name, exc.detail)
             except Exception:
                 log.exception("%s pass failed", self.name)
