@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -214,3 +215,22 @@ def test_serve_answers_from_several_processes(database_url: str, tmp_path: Path)
                 "exact": True,
             }
     assert log.read_text().count("Started server process") == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres:secret@127.0.0.1:9/runyard_nowhere",  # no server there
+        "sqlite:////nonexistent-folder/runyard.db",  # a file in a missing folder
+    ],
+)
+def test_serve_says_plainly_when_it_cannot_reach_its_database(url: str) -> None:
+    done = subprocess.run(
+        [str(BIN / "runyard"), "serve", "--port", "0"],
+        env={"RUNYARD_DATABASE_URL": url, "COLUMNS": "300", "PATH": str(BIN)},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "error: cannot reach the database" in done.stderr
+    assert "secret" not in done.stderr  # the password is not printed

@@ -640,7 +640,11 @@ def runs_import(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except RunyardError as exc:  # raised outside a command's own handling: no traceback
+        err.print(f"[red]error:[/red] {exc.detail}")
+        sys.exit(1)
 
 
 @runs_app.command("prune")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, exc
 
+from runyard.core.errors import Unavailable
 from runyard.store import dialect_hooks, migrate
 from runyard.store.engine import make_engine
 from runyard.store.outages import unavailable_when_lost
@@ -43,6 +44,15 @@ class Database:
             yield conn
 
     def upgrade(self) -> None:
+        """Apply the pending migrations. A database that cannot be reached (no server, no
+        such database, a file in a missing folder) is ``Unavailable``, naming it and why."""
+        try:
+            with self.engine.connect():
+                pass
+        except (exc.OperationalError, exc.InterfaceError) as failed:
+            reason = str(getattr(failed, "orig", None) or failed).strip().splitlines()[0]
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise Unavailable(f"cannot reach the database {where}: {reason}") from None
         migrate.upgrade(self.engine)
 
     def dispose(self) -> None:
