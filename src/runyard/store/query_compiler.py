@@ -15,10 +15,11 @@ Plans, and why:
   ``Plan``). Sparse ones hand over their few matching pks and the page is read from
   those rows; dense ones are tested row by row while the page is read in order, which
   stops early precisely because matches are common. Neither reads all of a project.
-* A dense filter on one error code or one tag value, in a page sorted by ``created_at``,
-  drives the page instead: its table is keyed by the run's ``created_at``, so the page
-  walks that key in order, joined to each run by pk, and stops after ``limit + 1``
-  matches. A code in 0.2 % of runs no longer means testing 500 runs per match found.
+* A filter on one error code or one tag value, in a page sorted by ``created_at``, drives
+  the page instead when it is dense or the only short list: its table is keyed by the
+  run's ``created_at``, so the page walks that key in order, joined to each run by pk,
+  and stops after ``limit + 1`` matches. A code in 0.2 % of runs no longer means testing
+  500 runs per match found, nor 1,600 matches fetched to keep the newest 50.
 * Keyset pagination: ``(key, id)`` after the cursor, as ``key <= v AND (key < v OR id <
   i)`` (descending), which any B-tree range can serve on both databases.
 """
@@ -71,9 +72,9 @@ class Plan:
     The store probes each one for up to ``DENSE_THRESHOLD`` matching runs. A *sparse*
     filter's matches are few: their pks, intersected over all sparse filters, become
     ``candidates`` and the page is read from those rows alone. A *dense* filter is in
-    ``dense`` and is tested row by row while the page is read in index order, unless it
-    is the ``driver``: a dense filter whose table yields its runs in page order, walked
-    to read the page.
+    ``dense`` and is tested row by row while the page is read in index order. The
+    ``driver``, a dense filter or the only sparse one whose table yields its runs in page
+    order, is walked to read a page instead (counts still use the candidates).
     """
 
     candidates: frozenset[int] | None = None
@@ -209,8 +210,14 @@ def plan_from_probes(
         if name not in dense:
             candidates = frozenset(pks) if candidates is None else candidates & frozenset(pks)
     driver = None
+    sparse = [name for name in found if name not in dense]
     if candidates is None:
         driver = next((name for name in orderable if name in dense), None)
+    elif len(sparse) == 1 and sparse[0] in orderable:
+        # One short list, walkable in page order: the page stops after ``limit + 1`` of
+        # its runs instead of fetching all of them to sort (1,653 runs: 19 -> 1 ms at 1M
+        # on PostgreSQL). Counts still count the candidates.
+        driver = sparse[0]
     return Plan(candidates, frozenset(dense), tuple(search_workflow_ids), driver=driver)
 
 
@@ -230,7 +237,7 @@ def parameter_match_statement(project_id: str, term: str) -> Select[str]:
 
 def _side_conditions(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
-    if plan.candidates is not None:
+    if plan.candidates is not None and plan.driving is None:  # a driver's walk is its list
         where.append(hooks.pk_among(dialect, runs.c.pk, sorted(plan.candidates)))
     for name, rows in side_filters(dialect, query).items():
         if name == plan.driving:
