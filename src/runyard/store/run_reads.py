@@ -217,7 +217,10 @@ def stats(conn: Connection, query: RunQuery, bucket_seconds: int) -> list[Bucket
             for status, n in by_status.items():
                 add(from_micros(start * 1_000_000), status, n)
     for part in scanned:
-        statement = qc.stats_statement(conn.dialect, part, plan(conn, part), bucket_seconds)
+        split = run_counts.answers_by_day(part) and not part.workflow_ids
+        statement = qc.stats_statement(
+            conn.dialect, part, plan(conn, part), bucket_seconds, by_status=split
+        )
         for start, status, n in conn.execute(statement):
             add(start, status, int(n))
     return [Bucket(start, counts) for start, counts in sorted(buckets.items())]
