@@ -51,7 +51,14 @@ def requests(now: datetime) -> dict[str, tuple[str, Params, bool]]:
         "chart: failed, last 30 days by day (kept by day)": (
             stats, [("bucket", "1d"), ("status", "failed"), month], False,
         ),
-        "chart: last 7 days by 6 hours (runs)": (stats, [("bucket", "6h"), week], False),
+        "chart: last 7 days by 6 hours (status index)": (stats, [("bucket", "6h"), week], False),
+        "chart: last 24 hours by hour (status index)": (
+            stats, [("bucket", "1h"), ("created_after", (now - timedelta(days=1)).isoformat())],
+            False,
+        ),
+        "chart: one workflow, last 7 days by 6 hours (runs)": (
+            stats, [("bucket", "6h"), week, ("workflow_id", "invoice-agent")], False,
+        ),
     }  # fmt: skip
 
 
