@@ -9,6 +9,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 
 from runyard.core.models import Run, RunCount
@@ -17,7 +18,7 @@ from runyard.core.statuses import RunStatus
 from runyard.core.times import utcnow
 from runyard.service.inputs import ImportIn, RunPatch, TriggerIn
 from runyard.service.retention import RetentionService
-from runyard.store import migrate, run_counts
+from runyard.store import migrate, query_compiler, run_counts
 from runyard.store.database import Database
 from runyard.store.postgres_maintenance import FOLD
 from runyard.store.schema import run_count_deltas, run_day_counts, runs
@@ -226,3 +227,39 @@ def test_a_window_splits_into_whole_days_and_partial_ends() -> None:
     before_1970 = datetime(1969, 12, 31, 12, tzinfo=UTC)
     assert run_counts.day_of(before_1970) == -1
     assert split(before_1970, None) == run_counts.Window(0, None, ((before_1970, EPOCH),))
+
+
+def test_charts_of_statuses_and_time_alone_read_one_status_index_branch_per_status(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answers are checked against the reference above; this checks which charts take
+    the per-status branches (index-only) and which read the runs."""
+    admin, service, ids = _setup(db)
+    service.import_runs(
+        admin, ImportIn.model_validate({"runs": _spread_runs(random.Random(5), ids, 40)})
+    )
+    chosen: list[bool] = []
+    compile_stats = query_compiler.stats_statement
+
+    def recording(*args: Any, by_status: bool = False) -> Any:
+        chosen.append(by_status)
+        statement = compile_stats(*args, by_status=by_status)
+        if by_status:  # one branch per status asked for, or per status there is
+            assert str(statement).count("UNION ALL") == len(args[1].statuses or RunStatus) - 1
+        return statement
+
+    monkeypatch.setattr(query_compiler, "stats_statement", recording)
+    week = DAY0 + timedelta(days=3, hours=5)
+    service.stats(RunQuery(admin.project_id, created_after=week), 3_600)
+    service.stats(
+        RunQuery(admin.project_id, statuses=(RunStatus.FAILED,), created_after=week), 21_600
+    )
+    assert chosen
+    assert all(chosen)
+    chosen.clear()
+    service.stats(
+        RunQuery(admin.project_id, workflow_ids=(ids["wf-a"],), created_after=week), 3_600
+    )
+    service.stats(RunQuery(admin.project_id, search="login", created_after=week), 3_600)
+    assert chosen
+    assert not any(chosen)
