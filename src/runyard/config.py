@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from runyard.core.durations import parse_duration
+from runyard.core.logs import LogCap
 
 DEFAULT_DATABASE_URL = "sqlite:///./runyard.db"
 
@@ -25,6 +26,8 @@ class Settings:
     rate_limit: float | None = None
     # Web origins whose pages may call the API from a browser (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+    # How much of each run's log is kept (lines past it are dropped, and counted).
+    log_cap: LogCap = field(default_factory=LogCap)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -42,6 +45,12 @@ class Settings:
         if source.get("RUNYARD_CORS_ORIGINS"):
             origins = source["RUNYARD_CORS_ORIGINS"].split(",")
             values["cors_origins"] = tuple(o.strip() for o in origins if o.strip())
+        if source.get("RUNYARD_RUN_LOG_MAX_LINES") or source.get("RUNYARD_RUN_LOG_MAX_BYTES"):
+            default = LogCap()
+            values["log_cap"] = LogCap(
+                _count("RUNYARD_RUN_LOG_MAX_LINES", source, default.max_lines),
+                _count("RUNYARD_RUN_LOG_MAX_BYTES", source, default.max_bytes),
+            )
         if source.get("RUNYARD_DB_POOL_SIZE"):
             values["db_pool_size"] = int(source["RUNYARD_DB_POOL_SIZE"])
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -56,3 +65,12 @@ def _positive(name: str, text: str) -> float:
     if not value > 0:
         raise ValueError(f"{name} must be a positive number, not {text!r}")
     return value
+
+
+def _count(name: str, source: Mapping[str, str], default: int) -> int:
+    text = source.get(name)
+    if not text:
+        return default
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number above 0, not {text!r}")
+    return int(text)

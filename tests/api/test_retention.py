@@ -11,13 +11,12 @@ from sqlalchemy import func, select, text
 
 from runyard.core.times import utcnow
 from runyard.service.access import authenticate
+from runyard.service.housekeeping import Housekeeper
 from runyard.service.inputs import TriggerIn
 from runyard.service.retention import RetentionService
 from runyard.service.runs import RunService
 from runyard.store.database import Database
 from runyard.store.schema import callbacks, run_error_codes, run_status_changes, run_tags, steps
-from runyard.worker.runner import Worker
-from runyard.worker.sdk import App
 from tests.api.conftest import Api, make_workflow
 from tests.conftest import ADMIN_KEY
 
@@ -115,16 +114,15 @@ def test_continuous_retention_prunes_from_housekeeping(admin: Api, app_client: A
     old = [_import(admin, 40, "completed") for _ in range(3)]
     kept = _import(admin, 5, "completed")
     assert RetentionService(db, utcnow).prune_due(timedelta(days=60)) == 0
-    project_id = admin.get("/api/v1/projects")["items"][0]["id"]
-    worker = Worker(db, App(), project_id=project_id, concurrency=1, retention=30 * DAY)
-    worker.start()
+    housekeeper = Housekeeper(db, retention=30 * DAY)
+    housekeeper.start()
     try:
         deadline = time.monotonic() + 20
         while admin.get("/api/v1/runs/count")["count"] > 1:
             assert time.monotonic() < deadline, "housekeeping never pruned"
             time.sleep(0.1)
     finally:
-        worker.stop(grace_seconds=2)
+        housekeeper.stop()
     for run_id in old:
         admin.get(f"/api/v1/runs/{run_id}", expect=404)
     admin.get(f"/api/v1/runs/{kept}", expect=200)

@@ -8,7 +8,8 @@ needs and how to aim it at a project's objects, so a new route fails
 * a key of project A aimed at project B's objects gets 403 or 404, and no answer of any
   route (lists, counts, exports, streams included) holds anything of B's it was not
   sent; B's data is the same afterwards;
-* each role (read / write / admin) may use exactly the routes its rank allows.
+* each role (read / write / admin) may use exactly the routes its rank allows, and a
+  worker key exactly the worker routes (which write and admin keys may use too).
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ from runyard.web.session import KEY_COOKIE, csrf_token
 from tests.api.conftest import introspected_app
 from tests.conftest import ADMIN_KEY
 
-RANK = {"none": 0, "read": 1, "write": 2, "admin": 3, "server_admin": 4}
+RANK = {"none": 0, "read": 1, "worker": 2, "write": 2, "admin": 3, "server_admin": 4}
+
+
+def allowed(role: str, needed: str) -> bool:
+    """Whether a key of ``role`` may use a route whose rule says ``needed``: a worker key
+    only the worker routes (and open ones); write and admin keys those too."""
+    if role == "worker":
+        return needed in ("worker", "none")
+    return RANK[role] >= RANK[needed]
 
 
 @dataclass
@@ -66,7 +75,7 @@ class Tenant:
 def make_tenant(admin: httpx.Client, name: str) -> Tenant:
     t = Tenant(name)
     t.project_id = _ok(admin.post("/api/v1/projects", json={"name": name}))["id"]
-    for role in ("read", "write", "admin"):
+    for role in ("read", "write", "admin", "worker"):
         made = _ok(admin.post(f"/api/v1/projects/{t.project_id}/api-keys", json={"role": role}))
         t.keys[role] = made["key"]
     spare = {"role": "read", "name": "spare"}
@@ -141,6 +150,14 @@ def dry_bulk(t: Tenant) -> Call:
 
 
 CC, PO, NX = "/compat/cloudcruise", "/compat/polos/api/v1", "/compat/noxus/v1"
+WK = "/api/v1/worker"
+
+
+def held_run(t: Tenant, action: str, body: dict[str, Any]) -> Call:
+    """A worker route about the tenant's live run (which this worker does not hold)."""
+    return Call("POST", f"{WK}/runs/{t.live_run_id}/{action}", json={"worker_id": "w", **body})
+
+
 RULES: dict[tuple[str, str], Rule] = {
     # native API
     ("GET", "/healthz"): rule("none", lambda t: Call("GET", "/healthz")),
@@ -261,6 +278,61 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/hooks/{hook_id}"): rule(
         "none", lambda t: Call("POST", f"/hooks/{t.hook_id}", json={}), names_objects=True
     ),
+    ("GET", "/api/v1/runs/{run_id}/logs"): rule(
+        "read", lambda t: Call("GET", f"/api/v1/runs/{t.run_id}/logs"), names_objects=True
+    ),
+    ("POST", "/api/v1/runs/{run_id}/logs"): rule(
+        "write",
+        lambda t: Call("POST", f"/api/v1/runs/{t.run_id}/logs", json={"lines": [{"message": "m"}]}),
+        names_objects=True,
+    ),
+    # the worker protocol (a worker key, or a write or admin one)
+    ("POST", f"{WK}/workflows"): rule(
+        "worker", lambda t: Call("POST", f"{WK}/workflows", json={"workflows": [{"name": "wf"}]})
+    ),
+    ("POST", f"{WK}/claims"): rule(
+        "worker",
+        lambda t: Call(
+            "POST", f"{WK}/claims", json={"worker_id": "w", "workflow_ids": [t.spare_workflow_id]}
+        ),
+        names_objects=True,
+    ),
+    ("POST", f"{WK}/heartbeat"): rule(
+        "worker",
+        lambda t: Call(
+            "POST", f"{WK}/heartbeat", json={"worker_id": "w", "run_ids": [t.live_run_id]}
+        ),
+    ),
+    ("POST", f"{WK}/runs/{{run_id}}/steps"): rule(
+        "worker", lambda t: held_run(t, "steps", {"progress": 5}), names_objects=True
+    ),
+    ("POST", f"{WK}/runs/{{run_id}}/suspend"): rule(
+        "worker", lambda t: held_run(t, "suspend", {"event": "e"}), names_objects=True
+    ),
+    ("POST", f"{WK}/runs/{{run_id}}/children"): rule(
+        "worker",
+        lambda t: held_run(t, "children", {"workflow": "shared-name", "key": "k"}),
+        names_objects=True,
+    ),
+    ("GET", f"{WK}/runs/{{run_id}}/children/{{child_id}}"): rule(
+        "worker",
+        lambda t: Call("GET", f"{WK}/runs/{t.live_run_id}/children/{t.run_id}"),
+        names_objects=True,
+    ),
+    ("POST", f"{WK}/finish"): rule(
+        "worker",
+        lambda t: Call(
+            "POST",
+            f"{WK}/finish",
+            json={"worker_id": "w", "runs": [{"run_id": t.live_run_id, "outcome": "completed"}]},
+        ),
+    ),
+    ("POST", f"{WK}/logs"): rule(
+        "worker",
+        lambda t: Call(
+            "POST", f"{WK}/logs", json={"lines": [{"run_id": t.run_id, "message": "m"}]}
+        ),
+    ),
     # vendor dialects
     ("GET", f"{PO}/workflows/runs"): rule(
         "read", lambda t: Call("GET", f"{PO}/workflows/runs", {"workflow_type": "agent"})
@@ -331,6 +403,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/ui/runs/{run_id}"): rule(
         "read", lambda t: Call("GET", f"/ui/runs/{t.run_id}"), names_objects=True
     ),
+    ("GET", "/ui/runs/{run_id}/log.txt"): rule(
+        "read", lambda t: Call("GET", f"/ui/runs/{t.run_id}/log.txt"), names_objects=True
+    ),
     ("GET", "/ui/runs/{run_id}/live"): rule(
         "read", lambda t: Call("GET", f"/ui/runs/{t.run_id}/live"), names_objects=True
     ),
@@ -346,8 +421,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/ui/export"): rule("read", lambda t: Call("GET", "/ui/export")),
     ("GET", "/ui/workflows"): rule("read", lambda t: Call("GET", "/ui/workflows")),
     ("GET", "/ui/login"): rule("none", lambda t: Call("GET", "/ui/login")),
-    ("POST", "/ui/login"): rule("none", lambda t: Call("POST", "/ui/login", form={"next": "/"})),
-    ("POST", "/ui/logout"): rule("none", lambda t: Call("POST", "/ui/logout", form={})),
+    # Signing in with a key: any key but a worker key, which may only execute runs.
+    ("POST", "/ui/login"): rule("read", lambda t: Call("POST", "/ui/login", form={"next": "/"})),
+    ("POST", "/ui/logout"): rule("read", lambda t: Call("POST", "/ui/logout", form={})),
     ("POST", "/ui/project"): rule(
         "server_admin", lambda t: Call("POST", "/ui/project", form={"project_id": t.project_id})
     ),
@@ -450,6 +526,7 @@ def snapshot(url: str, t: Tenant) -> dict[str, Any]:
         "schedules": _ok(own.get("/api/v1/schedules"))["items"],
         "webhooks": _ok(own.get("/api/v1/webhooks"))["items"],
         "steps": _ok(own.get(f"/api/v1/runs/{t.run_id}"))["steps"],
+        "logs": _ok(own.get(f"/api/v1/runs/{t.run_id}/logs"))["items"],
     }
     own.close()
     return found
@@ -459,10 +536,12 @@ def test_a_key_never_reaches_another_projects_objects(world: World) -> None:
     a, b = world.tenants["alpha"], world.tenants["beta"]
     before = snapshot(world.url, b)
     http = httpx.Client(base_url=world.url, follow_redirects=False, timeout=30)
-    for (method, path), each in RULES.items():
+    aimed = [(key, route, each) for key in ("admin", "worker") for route, each in RULES.items()
+             if key == "admin" or each.role == "worker"]  # fmt: skip
+    for key, (method, path), each in aimed:
         call = each.call(b)  # B's objects...
-        status, text = send(http, call, a.keys["admin"], a)  # ...with A's admin key
-        where = f"{method} {path} -> {status}"
+        status, text = send(http, call, a.keys[key], a)  # ...with A's admin or worker key
+        where = f"{key} key: {method} {path} -> {status}"
         assert status < 500, where
         if each.names_objects and path != "/hooks/{hook_id}":
             assert status in (403, 404), where
@@ -475,7 +554,7 @@ def test_a_key_never_reaches_another_projects_objects(world: World) -> None:
     assert snapshot(world.url, b) == before
 
 
-@pytest.mark.parametrize("role", ["read", "write", "admin"])
+@pytest.mark.parametrize("role", ["read", "write", "admin", "worker"])
 def test_each_role_may_use_exactly_the_routes_of_its_rank(
     database_url: str, tmp_path: Path, role: str
 ) -> None:
@@ -484,7 +563,7 @@ def test_each_role_may_use_exactly_the_routes_of_its_rank(
         own = make_tenant(admin, f"own-{role}")
         http = httpx.Client(base_url=url, follow_redirects=False, timeout=30)
         for (method, path), each in RULES.items():
-            allowed = RANK[role] >= RANK[each.role]
+            may = allowed(role, each.role)
             call = each.call(own)
             if path == "/hooks/{hook_id}":  # opened by the hook's secret
                 call = Call(call.method, call.path, json={},
@@ -492,7 +571,7 @@ def test_each_role_may_use_exactly_the_routes_of_its_rank(
             status, text = send(http, call, own.keys[role], own)
             where = f"{role}: {method} {path} -> {status} {text[:200]}"
             assert status < 500, where
-            if allowed:
+            if may:
                 assert status not in (401, 403), where
             else:
                 assert status == 403, where

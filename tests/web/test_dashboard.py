@@ -398,6 +398,32 @@ def test_the_live_watchers_send_new_and_changed_runs(
     assert now[first["id"]]["sig"] != seen[first["id"]]["sig"]
     assert 's-canceled">canceled' in str(now[first["id"]]["html"])
     run_watcher = live.RunWatcher(services, principal, second["id"])
-    [(_, event, data)] = run_watcher.look()
+    [(_, event, data), (_, log_event, log)] = run_watcher.look()
     assert (event, data["status"]) == ("run", "queued")
+    assert log_event == "log"
+    assert "Nothing logged yet" in str(log["html"])
+    lines = {"lines": [{"message": "fetched 3 invoices", "step": "fetch", "level": "warning"}]}
+    admin_api.post(f"/api/v1/runs/{second['id']}/logs", lines, expect=200)
+    [_, (_, _, log)] = run_watcher.look()
+    assert "WARNING [fetch] fetched 3 invoices" in str(log["html"])
     assert live.RunWatcher(services, principal, first["id"] + "0").look() == []
+
+
+def test_the_run_page_shows_the_log_and_serves_it_whole(
+    browser: Browser, admin_api: Api, invoice: dict[str, Any]
+) -> None:
+    run = admin_api.post("/api/v1/workflows/invoice-agent/runs", {}, expect=201)
+    lines = [{"message": f"line {n} <b>not bold</b>", "step": "s"} for n in range(600)]
+    admin_api.post(f"/api/v1/runs/{run['id']}/logs", {"lines": lines}, expect=200)
+    browser.sign_in(ADMIN_KEY)
+    page = browser.page(f"/ui/runs/{run['id']}")
+    assert "The last 500 of 600 lines" in page
+    assert "line 599 &lt;b&gt;not bold&lt;/b&gt;" in page  # escaped, never markup
+    assert "line 99 " not in page
+    text = browser.client.get(f"/ui/runs/{run['id']}/log.txt")
+    assert text.status_code == 200
+    assert text.headers["content-type"].startswith("text/plain")
+    got = text.text.splitlines()
+    assert len(got) == 600
+    assert got[0].endswith(" INFO [s] line 0 <b>not bold</b>")
+    browser.page("/ui/runs/00000000-0000-4000-8000-000000000000/log.txt", expect=404)

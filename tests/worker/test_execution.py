@@ -1,5 +1,6 @@
-"""Workflows executed by an in-process worker, on both databases: steps, outcomes, waits,
-children, control and recovery."""
+"""Workflows executed by a worker, on both databases and over both transports (in-process
+over the database, and over a real server's worker routes with a worker key): steps,
+outcomes, waits, children, control and recovery."""
 
 from __future__ import annotations
 
@@ -11,18 +12,22 @@ from typing import Any
 
 import pytest
 
+from runyard.core.errors import LeaseLost
 from runyard.core.models import Role, Run, Step
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus
 from runyard.core.times import utcnow
 from runyard.service.access import Principal
 from runyard.service.execution import ExecutionService
+from runyard.service.housekeeping import Housekeeper
 from runyard.service.inputs import TriggerIn
+from runyard.service.metrics import Metrics
 from runyard.service.projects import ProjectService
 from runyard.service.runs import RunService
 from runyard.store.database import Database
 from runyard.worker import App, Context, WorkflowError, workflow
 from runyard.worker.runner import Worker
+from tests.worker.conftest import Transports
 
 S = RunStatus
 CALLS: dict[str, int] = {}
@@ -96,18 +101,27 @@ def slow(ctx: Context) -> str:
 APP = App(three_steps, flaky, doomed, sleeper, approval, parent, blocking, slow)
 
 
+def _worker(transports: Transports, project_id: str, concurrency: int = 3) -> Worker:
+    return Worker(transports.make(project_id), APP, concurrency=concurrency,
+                  lease=timedelta(seconds=2), metrics=Metrics())  # fmt: skip
+
+
 @pytest.fixture
-def world(db: Database) -> Iterator[tuple[Principal, RunService, ExecutionService, Worker]]:
+def world(
+    db: Database, transports: Transports
+) -> Iterator[tuple[Principal, RunService, ExecutionService, Worker]]:
     CALLS.clear()
     RELEASE.clear()
     project = ProjectService(db, utcnow).bootstrap(None)
     admin = Principal(project.id, Role.ADMIN)
-    worker = Worker(db, APP, project_id=project.id, concurrency=3,
-                    lease=timedelta(seconds=2), poll_seconds=0.02)  # fmt: skip
+    housekeeper = Housekeeper(db)  # as runyard serve (or a database-direct worker) runs
+    housekeeper.start()
+    worker = _worker(transports, project.id)
     worker.start()
     yield admin, RunService(db, utcnow), ExecutionService(db, utcnow), worker
     RELEASE.set()
     worker.stop(grace_seconds=5)
+    housekeeper.stop()
 
 
 def _trigger(runs: RunService, admin: Principal, name: str, **data: Any) -> Run:
@@ -233,20 +247,20 @@ def test_a_timeout_ends_the_run_as_timed_out(world: Any) -> None:
 
 
 def test_a_run_whose_worker_vanished_resumes_after_its_last_recorded_step(
-    db: Database, world: Any
+    transports: Transports, world: Any
 ) -> None:
     admin, runs, execution, worker = world
     worker.stop(grace_seconds=1)  # take the live worker away; a "ghost" claims instead
     run = _trigger(runs, admin, "three-steps", customer_id="G")
-    claims = execution.claim(admin.project_id, [run.workflow_id], "ghost",
-                             lease=timedelta(milliseconds=200))  # fmt: skip
+    ghost = Principal(admin.project_id, Role.WORKER)
+    claims = execution.claim(ghost, "ghost", [run.workflow_id], lease=timedelta(milliseconds=200))
     assert [c.run.id for c in claims] == [run.id]
     first = Step(1, "fetch", S.COMPLETED, output="fetch-G(recorded)")
-    execution.record_step("ghost", run.id, first)
+    execution.record(ghost, "ghost", run.id, [first])
     time.sleep(0.3)  # the ghost never renews: its lease expires
-    assert execution.housekeeping().requeued == 1
-    successor = Worker(db, APP, project_id=admin.project_id, concurrency=1,
-                       lease=timedelta(seconds=2), poll_seconds=0.02)  # fmt: skip
+    execution.housekeeping()  # (or the housekeeper's next pass) requeues the run
+    _until(runs, admin, run.id, lambda r: (r.status, r.attempt) == (S.QUEUED, 2))
+    successor = _worker(transports, admin.project_id, concurrency=1)
     successor.start()
     try:
         done = _until(runs, admin, run.id, _ended)
@@ -262,8 +276,8 @@ def test_a_run_whose_worker_vanished_resumes_after_its_last_recorded_step(
     ]
     assert done.result == {"a": "fetch-G(recorded)", "b": 4, "c": "store-G"}
     assert "fetch-G" not in CALLS  # the recorded step did not run again
-    with pytest.raises(Exception, match="no longer held"):
-        execution.record_step("ghost", run.id, first)
+    with pytest.raises(LeaseLost, match="not held by worker 'ghost'"):
+        execution.record(ghost, "ghost", run.id, [first])
 
 
 def test_a_run_that_depends_on_another_starts_once_that_one_ended(world: Any) -> None:
@@ -291,7 +305,7 @@ def test_a_run_that_depends_on_another_starts_once_that_one_ended(world: Any) ->
 def test_metrics_count_what_the_worker_did(world: Any) -> None:
     admin, runs, _, worker = world
     _until(runs, admin, _trigger(runs, admin, "three-steps", customer_id="M").id, _ended)
-    text = worker.execution.metrics.exposition().decode()
+    text = worker.metrics.exposition().decode()
     assert 'runyard_runs_finished_total{status="completed"} 1.0' in text
     assert "runyard_claim_latency_seconds_count 1.0" in text
     assert 'runyard_step_duration_seconds_count{workflow="three-steps"} 3.0' in text

@@ -173,3 +173,32 @@ def test_a_standalone_worker_serves_its_metrics(
     assert float(samples['runyard_step_duration_seconds_count{workflow="five-steps"}']) == 15
     assert float(samples['runyard_runs_finished_total{status="completed"}']) == 3
     assert float(samples["runyard_queue_depth"]) == 0
+
+
+def test_workers_started_together_on_a_fresh_database_all_come_up(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Three workers at once on a database with no schema yet: they migrate it one after
+    another, make the default project and register the same workflows, and all work."""
+    workers = Workers(empty_database_url, tmp_path / "effects.txt", tmp_path)
+    try:
+        started = [workers.start(concurrency=2, lease=10.0) for _ in range(3)]
+        deadline = time.monotonic() + 90
+        logs = [tmp_path / f"worker-{n}.log" for n in range(3)]
+        while not all(log.exists() and "executing" in log.read_text() for log in logs):
+            assert all(p.poll() is None for p in started), [log.read_text() for log in logs]
+            assert time.monotonic() < deadline, [log.read_text() for log in logs]
+            time.sleep(0.2)
+        db = Database.connect(empty_database_url, pool_size=2)
+        try:
+            admin = Principal(ProjectService(db, utcnow).bootstrap(None).id, Role.ADMIN)
+            service = RunService(db, utcnow)
+            created = [service.trigger(admin, "one-shot", TriggerIn())[0].id for _ in range(30)]
+            _wait_all_ended(service, admin, 30, within=60)
+            done = service.page(RunQuery(admin.project_id, limit=100)).runs
+            assert {(r.id, r.status) for r in done} == {(i, RunStatus.COMPLETED) for i in created}
+        finally:
+            db.dispose()
+        assert all(p.poll() is None for p in started)  # none of them gave up
+    finally:
+        workers.stop()

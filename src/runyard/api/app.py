@@ -12,7 +12,17 @@ import runyard
 from runyard import web
 from runyard.api import dialects, problems
 from runyard.api.request_guards import RequestGuards
-from runyard.api.routes import events, health, projects, runs, schedules, webhooks, workflows
+from runyard.api.routes import (
+    events,
+    health,
+    logs,
+    projects,
+    runs,
+    schedules,
+    webhooks,
+    worker,
+    workflows,
+)
 from runyard.api.services import Services
 from runyard.config import Settings
 from runyard.core.times import Clock, utcnow
@@ -56,9 +66,10 @@ def create_app(
         summary="Keeps every workflow run and finds any of them instantly.",
         lifespan=lifespan,
         responses=problems.NATIVE_ERRORS,
+        openapi_tags=[{"name": "worker", "description": worker.PROTOCOL}],
     )
     problems.install(app)
-    for module in (health, projects, workflows, runs, events, schedules, webhooks):
+    for module in (health, projects, workflows, runs, logs, events, schedules, webhooks, worker):
         app.include_router(module.router)
     compat = dialects.mount(app)
     web.install(app)

@@ -20,6 +20,7 @@ from runyard.core.errors import (
     NotFound,
     RateLimited,
     RunyardError,
+    TooLarge,
     Unauthenticated,
     Unavailable,
 )
@@ -34,6 +35,7 @@ STATUS_OF: list[tuple[type[RunyardError], int, str]] = [
     (Conflict, 409, "Conflict"),
     (Unauthenticated, 401, "Unauthenticated"),
     (Forbidden, 403, "Forbidden"),
+    (TooLarge, 413, "Content too large"),
     (Unavailable, 503, "Unavailable"),
     (RateLimited, 429, "Too many requests"),
 ]
@@ -110,15 +112,9 @@ def add_components(app: FastAPI, schemas: dict[str, dict[str, Any]]) -> None:
 NATIVE_ERRORS = error_responses(ERROR_MEANINGS, "Problem", PROBLEM_TYPE)
 
 
-def problem(
-    status: int,
-    title: str,
-    detail: str,
-    *,
-    code: str,
-    errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
+def problem_body(
+    status: int, title: str, detail: str, *, code: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"https://runyard.dev/problems/{code}",
         "title": title,
@@ -128,7 +124,30 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
+    return body
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    code: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = problem_body(status, title, detail, code=code, errors=errors)
     return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_TYPE)
+
+
+def problem_of(exc: RunyardError) -> dict[str, Any]:
+    """The problem document of an error (for a batch answering each item's own)."""
+    status, title = next(
+        ((status, title) for cls, status, title in STATUS_OF if isinstance(exc, cls)),
+        (400, "Bad request"),
+    )
+    errors = [_field(e) for e in exc.errors] if isinstance(exc, InvalidInput) else None
+    return problem_body(status, title, exc.detail, code=exc.code, errors=errors)
 
 
 def _field(error: FieldError) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from runyard.core.models import ApiKey, Project, Run, Schedule, Step, Workflow
+from runyard.core.models import ApiKey, Project, Run, Schedule, Workflow
+from runyard.core.step_json import step_to_json
 from runyard.core.times import to_rfc3339
 
 
@@ -18,18 +19,7 @@ class JSONResponse(Response):
         return orjson.dumps(content)
 
 
-def step(s: Step) -> dict[str, Any]:
-    return {
-        "seq": s.seq,
-        "name": s.name,
-        "status": s.status.value,
-        "attempt": s.attempt,
-        "input": s.input,
-        "output": s.output,
-        "errors": [{**e.extra, "error_code": e.error_code, "message": e.message} for e in s.errors],
-        "started_at": to_rfc3339(s.started_at),
-        "finished_at": to_rfc3339(s.finished_at),
-    }
+step = step_to_json
 
 
 def run(r: Run) -> dict[str, Any]:

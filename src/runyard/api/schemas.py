@@ -228,3 +228,58 @@ class EventOut(Out):
 class HealthOut(Out):
     status: str
     detail: str | None = None
+
+
+# -- the worker protocol and run logs ------------------------------------------------------
+
+
+class ClaimOut(Out):
+    run: RunOut
+    steps: list[StepOut]  # recorded steps: completed ones are not run again
+    ready_at: Timestamp  # since when it could be claimed (its claim latency starts here)
+
+
+class ClaimsOut(Out):
+    items: list[ClaimOut]  # empty when none was queued within wait_seconds
+
+
+class HeartbeatOut(Out):
+    held: dict[str, RunStatus]  # run id -> status (running, or canceling, paused...)
+    lost: list[str]  # runs this worker no longer holds: drop them without finishing
+
+
+class RecordOut(Out):
+    status: RunStatus  # the run's status now: stop at the next step boundary if not running
+
+
+class EndedOut(Out):
+    run_id: str
+    status: RunStatus | None  # the run's new status; null when refused
+    problem: dict[str, Any] | None  # why it was refused (409 lease_lost, illegal_transition)
+
+
+class FinishOut(Out):
+    items: list[EndedOut]
+
+
+class LogLineOut(Out):
+    seq: int
+    ts: Timestamp
+    level: str
+    step: str | None
+    message: str
+
+
+class LogPageOut(Out):
+    items: list[LogLineOut]
+    next_cursor: str | None  # continue from here; null once the run ended and all was read
+    has_more: bool  # more lines are stored past this page now
+
+
+class LogsAppendedOut(Out):
+    accepted: int
+    dropped: int  # past the run's cap (its log ends with a line saying so)
+
+
+class WorkerLogsAppendedOut(LogsAppendedOut):
+    unknown_runs: list[str]  # lines of runs the project does not have (not stored)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from runyard.api.rate_limit import RateLimiter
 from runyard.config import Settings
+from runyard.core.models import Role
 from runyard.core.times import Clock
 from runyard.service.access import Authenticator, Principal
 from runyard.service.bulk import BulkService
@@ -17,6 +19,7 @@ from runyard.service.execution import ExecutionService
 from runyard.service.metrics import Metrics
 from runyard.service.projects import ProjectService
 from runyard.service.retention import RetentionService
+from runyard.service.run_logs import LogService
 from runyard.service.runs import RunService
 from runyard.service.schedules import ScheduleService
 from runyard.service.webhooks import WebhookService
@@ -36,6 +39,7 @@ class Services:
     bulk: BulkService
     retention: RetentionService
     execution: ExecutionService
+    logs: LogService
     schedules: ScheduleService
     webhooks: WebhookService
     metrics: Metrics
@@ -56,7 +60,8 @@ class Services:
             runs=runs,
             bulk=BulkService(runs, clock),
             retention=RetentionService(db, clock),
-            execution=ExecutionService(db, clock, metrics),
+            execution=ExecutionService(db, clock),
+            logs=LogService(db, clock, settings.log_cap),
             schedules=ScheduleService(db, clock, runs),
             webhooks=WebhookService(db, clock, runs),
             metrics=metrics,
@@ -74,13 +79,19 @@ async def get_services(request: Request) -> Services:
     return services_of(request)
 
 
-async def principal_of(services: Services, secret: str | None, project: str | None) -> Principal:
+async def principal_of(
+    services: Services, secret: str | None, project: str | None, *, worker_routes: bool = False
+) -> Principal:
     """The caller behind a key: from memory when the key was seen in the last seconds (no
     thread hop, no database read), else looked up on a worker thread; then its rate
-    limit, if one is set, is spent (``RateLimited`` when exhausted)."""
-    known = services.auth.remembered(secret, project)
+    limit, if one is set, is spent (``RateLimited`` when exhausted). A worker key is
+    refused (403) unless ``worker_routes``."""
+    auth = services.auth
+    known = auth.remembered(secret, project, worker_routes=worker_routes)
     if known is None:
-        known = await run_in_threadpool(services.auth.authenticate, secret, project)
+        known = await run_in_threadpool(
+            lambda: auth.authenticate(secret, project, worker_routes=worker_routes)
+        )
     if services.limiter is not None:
         services.limiter.take(known.key_id or "")
     return known
@@ -94,17 +105,32 @@ def bearer_or_key(authorization: str | None, api_key: str | None) -> str | None:
     return api_key or None
 
 
-async def get_principal(
-    services: Annotated[Services, Depends(get_services)],
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
-    x_project_id: Annotated[
-        str | None,
-        Header(description="Project to act on (server-admin key); defaults to the key's project"),
-    ] = None,
-) -> Principal:
-    return await principal_of(services, bearer_or_key(authorization, x_api_key), x_project_id)
+def _principal_dependency(*, worker_routes: bool) -> Callable[..., Awaitable[Principal]]:
+    """The dependency giving a route its caller; on the worker routes a ``worker`` key, or
+    a ``write`` or ``admin`` one, elsewhere any key but a ``worker`` key."""
+
+    async def principal(
+        services: Annotated[Services, Depends(get_services)],
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+        x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+        x_project_id: Annotated[
+            str | None,
+            Header(
+                description="Project to act on (server-admin key); defaults to the key's project"
+            ),
+        ] = None,
+    ) -> Principal:
+        secret = bearer_or_key(authorization, x_api_key)
+        found = await principal_of(services, secret, x_project_id, worker_routes=worker_routes)
+        if worker_routes:
+            found.require(Role.WORKER)
+        return found
+
+    return principal
 
 
+get_principal = _principal_dependency(worker_routes=False)
+get_worker_principal = _principal_dependency(worker_routes=True)
 ServicesDep = Annotated[Services, Depends(get_services)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+WorkerDep = Annotated[Principal, Depends(get_worker_principal)]

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from runyard.cli import output
-from runyard.cli.client import ApiClient, ApiError, connect
-from runyard.config import DEFAULT_DATABASE_URL, Settings
+from runyard.cli import output, processes
+from runyard.cli.client import connect
+from runyard.client import Client, LogLine
+from runyard.config import DEFAULT_DATABASE_URL
 from runyard.core.errors import RunyardError
 from runyard.core.query import COUNT_CAP
 from runyard.core.times import parse_relative, to_rfc3339, utcnow
@@ -52,16 +55,19 @@ class Target:
             project,
         )
 
-    def client(self) -> ApiClient:
-        try:
-            return connect(self.url, self.api_key, self.database_url, self.project)
-        except ApiError as exc:
-            fail(exc.detail)
+    def client(self) -> Client:
+        return connect(self.url, self.api_key, self.database_url, self.project)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
+
+
+def one_line(exc: RunyardError) -> str:
+    """An error as one line, the HTTP status first when a server answered."""
+    detail = " ".join(exc.detail.split())
+    return f"{exc.status}: {detail}" if exc.status else detail
 
 
 @app.callback()
@@ -91,165 +97,23 @@ def main_options(
     ctx.obj = Target(url, api_key, database_url, project)
 
 
-def _run(ctx: typer.Context, method: str, path: str, **kwargs: Any) -> Any:
+@contextmanager
+def _api(ctx: typer.Context, failing: str = "") -> Iterator[Client]:
+    """A client of the server or database the command is pointed at; a ``RunyardError``
+    ends the command with its message (after ``failing``) on one line."""
     target: Target = ctx.obj
-    client = target.client()
     try:
-        return client.request(method, path, **kwargs)
-    except ApiError as exc:
-        fail(exc.detail)
-    finally:
-        client.close()
+        with target.client() as client:
+            yield client
+    except RunyardError as exc:
+        fail(f"{failing}{one_line(exc)}")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 # -- serve and db ------------------------------------------------------------------
-
-
-@app.command()
-def serve(
-    ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    demo: Annotated[
-        bool,
-        typer.Option(help="Fill an empty database with demo runs, and execute demo workflows."),
-    ] = False,
-    worker: Annotated[
-        bool, typer.Option(help="Execute workflows in this process (an embedded worker).")
-    ] = True,
-    workflows: Annotated[
-        list[str],
-        typer.Option("--app", help="module:app whose workflows the embedded worker executes."),
-    ] = [],  # noqa: B006 - typer copies defaults
-    concurrency: Annotated[
-        int, typer.Option(help="Runs the embedded worker executes at once.")
-    ] = 4,
-    processes: Annotated[
-        int,
-        typer.Option(
-            help="Server processes answering requests on the port (the embedded worker "
-            "runs once, in the parent)."
-        ),
-    ] = 1,
-) -> None:
-    """Run the API server (migrating the database first), with an embedded worker."""
-    import uvicorn
-
-    from runyard.api.app import create_app, prepare
-    from runyard.api.demo_data import load_demo
-    from runyard.store.database import Database
-    from runyard.worker.sdk import App
-
-    target: Target = ctx.obj
-    if processes < 1:
-        fail("--processes must be at least 1")
-    try:
-        settings = Settings.from_env(database_url=target.database_url)
-    except ValueError as exc:
-        fail(f"configuration: {exc}")
-    db = Database.connect(settings.database_url, pool_size=settings.db_pool_size)
-    services = prepare(settings, db)
-    app_workflows = App()
-    for spec in workflows:
-        for definition in _load_app(spec):
-            app_workflows.add(definition)
-    if demo:
-        from runyard.demo_workflows import APP as DEMO_APP
-
-        loaded = load_demo(services)
-        if loaded:
-            err.print(f"demo: loaded {loaded:,} runs into the default project")
-        for definition in DEMO_APP:
-            app_workflows.add(definition)
-    # Without --worker the process still keeps runs moving (requeues, wake-ups, time-outs).
-    embedded = _worker(
-        db, app_workflows if worker else App(), concurrency if worker else 0,
-        metrics=services.metrics, retention=settings.retention,
-    )  # fmt: skip
-    embedded.start()
-    if demo and worker:
-        from runyard.api.demo_data import start_demo_runs
-
-        start_demo_runs(services)
-    err.print(f"runyard serving on http://{host}:{port} (database {settings.database_url})")
-    err.print(f"dashboard: http://{host}:{port}/ — sign in with an API key"
-              + ("" if settings.bootstrap_api_key else
-                 " (set RUNYARD_BOOTSTRAP_API_KEY, or `runyard keys create`)"))  # fmt: skip
-    # Open live streams (dashboard tabs) would hold a shutdown open: give requests 5 s.
-    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
-                               "timeout_graceful_shutdown": 5}  # fmt: skip
-    try:
-        if processes == 1:
-            uvicorn.run(create_app(settings, db, services=services), **options)
-        else:
-            _serve_processes(settings, processes, options)
-    finally:
-        embedded.stop(grace_seconds=10)
-
-
-def _serve_processes(settings: Settings, processes: int, options: dict[str, Any]) -> None:
-    """``processes`` uvicorn processes on one listening socket, each building its app from
-    the environment, as this process did (uvicorn.run's multi-process path, plus one fix)."""
-    import socket
-
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    os.environ["RUNYARD_DATABASE_URL"] = settings.database_url
-    config = uvicorn.Config("runyard.api.app:from_environment", factory=True,
-                            workers=processes, **options)  # fmt: skip
-    listening = config.bind_socket()
-    # uvicorn's socket is made with protocol 0, so asyncio does not set TCP_NODELAY on the
-    # connections it accepts (it looks for IPPROTO_TCP) and each response waited ~40 ms
-    # for a delayed ACK. Set on the listening socket, accepted ones inherit it.
-    listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    Multiprocess(config, sockets=[listening]).run()
-
-
-def _load_app(spec: str) -> Any:
-    """The ``App`` named by ``module:attribute`` (the current directory is importable)."""
-    import importlib
-
-    from runyard.worker.sdk import App
-
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        fail(f"{spec!r}: name an app as module:attribute, e.g. myflows:app")
-    sys.path.insert(0, str(Path.cwd()))
-    try:
-        found = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError) as exc:
-        fail(f"cannot load {spec}: {exc}")
-    if not isinstance(found, App):
-        fail(f"{spec} is a {type(found).__name__}, not a runyard.worker.App")
-    return found
-
-
-def _worker(
-    db: Any,
-    workflows: Any,
-    concurrency: int,
-    project: str | None = None,
-    lease: float = 30.0,
-    metrics: Any = None,
-    poll: float = 0.05,
-    retention: Any = None,
-) -> Any:
-    from datetime import timedelta
-
-    from runyard.store import tenancy
-    from runyard.worker.runner import Worker
-
-    with db.read() as conn:
-        found = (tenancy.project_by_id(conn, project) if project and len(project) == 36
-                 else tenancy.project_by_name(conn, project or "default"))  # fmt: skip
-    if found is None:
-        fail(f"no project {project!r}")
-    if lease <= 0:
-        fail("--lease must be a positive number of seconds")
-    return Worker(db, workflows, project_id=found.id, concurrency=concurrency,
-                  lease=timedelta(seconds=lease), metrics=metrics, poll_seconds=poll,
-                  retention=retention)  # fmt: skip
 
 
 def _duration(option: str, text: str) -> Any:
@@ -261,75 +125,8 @@ def _duration(option: str, text: str) -> Any:
         fail(f"{option}: {exc}")
 
 
-def _serve_metrics(db: Any, host: str, port: int) -> Any:
-    """This worker's ``Metrics``, exposed over HTTP on a thread of its own."""
-    from prometheus_client import start_http_server
-
-    from runyard.service.metrics import Metrics
-
-    metrics = Metrics(db)
-    try:
-        start_http_server(port, addr=host, registry=metrics.registry)
-    except OSError as exc:
-        fail(f"--metrics-port {port}: {exc.strerror or exc}")
-    err.print(f"metrics on http://{host}:{port}/metrics")
-    return metrics
-
-
-@app.command("worker")
-def worker_command(
-    ctx: typer.Context,
-    spec: Annotated[str, typer.Argument(help="module:app, the workflows to execute.")],
-    concurrency: Annotated[int, typer.Option(help="Runs executed at once.")] = 16,
-    lease: Annotated[
-        float,
-        typer.Option(
-            help="Seconds a claim lasts without a heartbeat (a vanished worker's "
-            "runs are requeued after it)."
-        ),
-    ] = 30.0,
-    poll: Annotated[
-        float, typer.Option(help="Seconds an idle worker waits before looking for runs again.")
-    ] = 0.05,
-    metrics_port: Annotated[
-        int | None,
-        typer.Option(
-            help="Serve Prometheus metrics (claim latency, step durations, runs "
-            "finished, live runs) at http://HOST:PORT/metrics."
-        ),
-    ] = None,
-    metrics_host: Annotated[str, typer.Option(help="Address for --metrics-port.")] = "127.0.0.1",
-    retention: Annotated[
-        str | None,
-        typer.Option(help="Also prune ended runs older than this (90d, 12h) as housekeeping."),
-    ] = None,
-) -> None:
-    """Execute workflows: register the app's workflows, then claim and run their runs.
-
-    Talks to --database-url directly; any number of workers may share one database.
-    SIGTERM or Ctrl-C stops it gracefully (runs in progress get 30 s to finish, then go
-    back to the queue and resume after their last recorded step).
-    """
-    import logging
-
-    from runyard.store.database import Database
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    target: Target = ctx.obj
-    db = Database.connect(target.database_url, pool_size=concurrency + 4)
-    try:
-        db.upgrade()
-        if poll <= 0:
-            fail("--poll must be a positive number of seconds")
-        metrics = _serve_metrics(db, metrics_host, metrics_port) if metrics_port else None
-        keep = _duration("--retention", retention) if retention else None
-        found = _worker(
-            db, _load_app(spec), concurrency, target.project, lease, metrics=metrics, poll=poll,
-            retention=keep,
-        )  # fmt: skip
-        found.run_until_signalled()
-    finally:
-        db.dispose()
+app.command()(processes.serve)
+app.command("worker")(processes.worker)
 
 
 @db_app.command("upgrade")
@@ -403,15 +200,18 @@ def db_restore(
 @projects_app.command("create")
 def projects_create(ctx: typer.Context, name: str) -> None:
     """Create a project (needs the server-admin key, or a database URL)."""
-    project = _run(ctx, "POST", "/api/v1/projects", json={"name": name})
-    output.console.print(f"created project [bold]{project['name']}[/bold] id={project['id']}")
+    with _api(ctx) as client:
+        project = client.create_project(name)
+    output.console.print(f"created project [bold]{project.name}[/bold] id={project.id}")
 
 
 @projects_app.command("list")
 def projects_list(ctx: typer.Context) -> None:
     """List projects."""
-    for project in _run(ctx, "GET", "/api/v1/projects")["items"]:
-        output.console.print(f"{project['id']}  {project['name']}")
+    with _api(ctx) as client:
+        projects = client.projects()
+    for project in projects:
+        output.console.print(f"{project.id}  {project.name}")
 
 
 @keys_app.command("create")
@@ -422,11 +222,10 @@ def keys_create(
     name: Annotated[str, typer.Option(help="A label for the key.")] = "",
 ) -> None:
     """Create an API key. Its secret is printed once and cannot be shown again."""
-    key = _run(
-        ctx, "POST", f"/api/v1/projects/{project_id}/api-keys", json={"name": name, "role": role}
-    )
-    output.console.print(f"key id={key['id']} role={key['role']}")
-    print(key["key"])
+    with _api(ctx) as client:
+        key = client.create_key(project_id, role=role, name=name)
+    output.console.print(f"key id={key.id} role={key.role}")
+    print(key.key)
 
 
 # -- workflows -----------------------------------------------------------------------
@@ -438,9 +237,10 @@ def workflows_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List workflows with their versions, parameters and run counts."""
-    items = _run(ctx, "GET", "/api/v1/workflows")["items"]
+    with _api(ctx) as client:
+        items = [w.raw for w in client.workflows()]
     if as_json:
-        print(json.dumps(items, indent=2, ensure_ascii=False))
+        _print_json(items)
     else:
         output.workflows_table(items)
 
@@ -513,33 +313,19 @@ def runs_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
     """Find runs: every filter of GET /api/v1/runs."""
-    params: list[tuple[str, Any]] = []
-    for key, values in (
-        ("workflow_id", workflow), ("workflow_type", type), ("status", status),
-        ("trigger_type", trigger), ("triggered_by", triggered_by), ("credential_id", credential),
-        ("error_code", error_code), ("tag", tag),
-    ):  # fmt: skip
-        params.extend((key, v) for v in values)
-    for key, value in (
-        ("created_after", _since(since, "since")), ("created_before", _since(until, "until")),
-        ("search", search), ("parent_run_id", parent), ("root_run_id", root),
-        ("cursor", cursor),
-    ):  # fmt: skip
-        if value is not None:
-            params.append((key, value))
-    for key, flag in (("is_test", test), ("has_parent", children), ("requeued", requeued)):
-        if flag is not None:
-            params.append((key, str(flag).lower()))
-    params += [("sort", sort), ("limit", limit)]
-    if offset:
-        params.append(("offset", offset))
-    if total:
-        params.append(("include_total", "true"))
-        if exact:
-            params.append(("exact_total", "true"))
-    page = _run(ctx, "GET", "/api/v1/runs", params=params)
+    query: dict[str, Any] = {
+        "workflow_id": workflow, "workflow_type": type, "status": status,
+        "trigger_type": trigger, "triggered_by": triggered_by, "credential_id": credential,
+        "error_code": error_code, "tag": tag, "created_after": _since(since, "since"),
+        "created_before": _since(until, "until"), "search": search, "parent_run_id": parent,
+        "root_run_id": root, "cursor": cursor, "is_test": test, "has_parent": children,
+        "requeued": requeued, "sort": sort, "limit": limit, "offset": offset or None,
+        "include_total": total or None, "exact_total": (total and exact) or None,
+    }  # fmt: skip
+    with _api(ctx) as client:
+        page = client.list_runs(**query).raw
     if as_json:
-        print(json.dumps(page, indent=2, ensure_ascii=False))
+        _print_json(page)
         return
     output.runs_table(page)
 
@@ -563,13 +349,12 @@ def runs_trigger(
         fail(f"--input is not JSON: {exc}")
     if not isinstance(data, dict):
         fail('--input must be a JSON object, e.g. \'{"customer_id": "CUST-1"}\'')
-    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-    body = {"input": data, "trigger_type": "manual"}
-    run = _run(ctx, "POST", f"/api/v1/workflows/{workflow}/runs", json=body, headers=headers)
+    with _api(ctx) as client:
+        run = client.trigger(workflow, data, idempotency_key=idempotency_key, trigger_type="manual")
     if as_json:
-        print(json.dumps(run, indent=2, ensure_ascii=False))
+        _print_json(run.raw)
     else:
-        output.console.print(f"queued run [bold]{run['id']}[/bold] of {run['workflow_name']}")
+        output.console.print(f"queued run [bold]{run.id}[/bold] of {run.workflow_name}")
 
 
 @runs_app.command("show")
@@ -579,11 +364,35 @@ def runs_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
     """One run with its steps and errors."""
-    run = _run(ctx, "GET", f"/api/v1/runs/{run_id}")
+    with _api(ctx) as client:
+        run = client.get_run(run_id).raw
     if as_json:
-        print(json.dumps(run, indent=2, ensure_ascii=False))
+        _print_json(run)
     else:
         output.run_detail(run)
+
+
+def _log_line(line: LogLine) -> str:
+    step = f" [{line.step}]" if line.step else ""
+    return f"{line.raw.get('ts', line.ts.isoformat())} {line.level}{step} {line.message}"
+
+
+@runs_app.command("logs")
+def runs_logs(
+    ctx: typer.Context,
+    run_id: str,
+    follow: Annotated[
+        bool,
+        typer.Option("--follow", "-f", help="Keep printing new lines until the run ends."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """A run's log, one line each: time, level, [step] and message."""
+    with _api(ctx) as client:
+        lines = client.follow_logs(run_id) if follow else client.iter_logs(run_id)
+        for line in lines:
+            text = json.dumps(line.raw, ensure_ascii=False) if as_json else _log_line(line)
+            print(text, flush=True)
 
 
 @runs_app.command("import")
@@ -600,42 +409,29 @@ def runs_import(
     stream = sys.stdin if str(file) == "-" else None
     if stream is None and not file.exists():
         fail(f"{file}: no such file")
-    target: Target = ctx.obj
-    client = target.client()
-    imported = skipped = 0
-    started = time.perf_counter()
-    pending: list[Any] = []
-
-    def flush() -> None:
-        nonlocal imported, skipped
-        if pending:
-            try:
-                result = client.request("POST", "/api/v1/runs/import", json={"runs": pending})
-            except ApiError as exc:
-                fail(f"batch ending at line {line_no}: {exc.detail}")
-            imported += result["imported"]
-            skipped += result["skipped"]
-            pending.clear()
-
     line_no = 0
-    try:
+
+    def records() -> Iterator[Any]:
+        nonlocal line_no
         with stream or file.open(encoding="utf-8") as lines:
             for line_no, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    pending.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    fail(f"line {line_no}: not JSON ({exc.msg})")
-                if len(pending) >= batch:
-                    flush()
-            flush()
-    finally:
-        client.close()
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        fail(f"line {line_no}: not JSON ({exc.msg})")
+
+    started = time.perf_counter()
+    with _api(ctx) as client:
+        try:
+            result = client.import_runs(records(), batch=batch)
+        except RunyardError as exc:  # the batches before this one stay imported
+            fail(f"batch ending at line {line_no}: {one_line(exc)}")
     elapsed = time.perf_counter() - started
-    rate = imported / elapsed if elapsed else 0
+    rate = result.imported / elapsed if elapsed else 0
     output.console.print(
-        f"imported {imported:,} runs, skipped {skipped:,} existing ({rate:,.0f} runs/s)"
+        f"imported {result.imported:,} runs, skipped {result.skipped:,} existing"
+        f" ({rate:,.0f} runs/s)"
     )
 
 
@@ -643,7 +439,7 @@ def main() -> None:
     try:
         app()
     except RunyardError as exc:  # raised outside a command's own handling: no traceback
-        err.print(f"[red]error:[/red] {exc.detail}")
+        err.print(f"[red]error:[/red] {escape(one_line(exc))}", soft_wrap=True)
         sys.exit(1)
 
 
@@ -663,20 +459,21 @@ def runs_prune(
     """
     _duration("--older-than", older_than)
     if dry_run:
-        found = _run(ctx, "POST", "/api/v1/runs/prune",
-                     json={"older_than": older_than, "dry_run": True})  # fmt: skip
+        with _api(ctx) as client:
+            found = client.prune(older_than, dry_run=True)
         output.console.print(
-            f"{found['matched']:,} ended runs were created before {found['cutoff']}"
+            f"{found.matched or 0:,} ended runs were created before {found.raw['cutoff']}"
         )
         return
     deleted, started = 0, time.perf_counter()
-    while True:
-        done = _run(ctx, "POST", "/api/v1/runs/prune", json={"older_than": older_than})
-        deleted += done["deleted"]
-        if not done["more"]:
-            break
-        err.print(f"deleted {deleted:,} runs so far ...")
+    with _api(ctx) as client:
+        while True:
+            done = client.prune(older_than)
+            deleted += done.deleted
+            if not done.more:
+                break
+            err.print(f"deleted {deleted:,} runs so far ...")
     elapsed = time.perf_counter() - started
     output.console.print(
-        f"deleted {deleted:,} ended runs created before {done['cutoff']} in {elapsed:,.1f} s"
+        f"deleted {deleted:,} ended runs created before {done.raw['cutoff']} in {elapsed:,.1f} s"
     )

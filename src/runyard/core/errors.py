@@ -8,14 +8,23 @@ The API layer alone maps classes to HTTP statuses; nothing below it knows HTTP.
     ├── InvalidInput        a request or query is malformed (field + reason in ``errors``)
     ├── NotFound            the object does not exist in the caller's project
     ├── Conflict            the request contradicts current state
-    │   └── IllegalTransition   a status change the transition table refuses
+    │   ├── IllegalTransition   a status change the transition table refuses
+    │   └── LeaseLost       a worker no longer holds the run it writes to
     ├── Unauthenticated     no valid credential
-    └── Forbidden           a valid credential that may not do this
+    ├── Forbidden           a valid credential that may not do this
+    ├── TooLarge            a body or batch over its limit
+    ├── Unavailable         the database (or, to a client, the server) cannot answer now
+    └── RateLimited         over the key's allowance; send again later
+
+A client of the API (``runyard.client``, the HTTP worker) raises the same classes for
+the problem documents it receives, with ``status`` and ``problem`` set to the response's
+status and body; errors raised in-process leave both ``None``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,9 @@ class FieldError:
 
 class RunyardError(Exception):
     code = "runyard_error"
+    # Set by clients of the API: the HTTP status and the problem document received.
+    status: int | None = None
+    problem: dict[str, Any] | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -60,12 +72,25 @@ class IllegalTransition(Conflict):
     code = "illegal_transition"
 
 
+class LeaseLost(Conflict):
+    """The worker no longer holds this run (its lease expired and the run moved on): it
+    must drop the run without finishing it."""
+
+    code = "lease_lost"
+
+
 class Unauthenticated(RunyardError):
     code = "unauthenticated"
 
 
 class Forbidden(RunyardError):
     code = "forbidden"
+
+
+class TooLarge(RunyardError):
+    """A body or a batch over its limit (a log batch of too many lines, say)."""
+
+    code = "too_large"
 
 
 class Unavailable(RunyardError):

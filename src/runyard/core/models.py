@@ -14,11 +14,20 @@ DEFAULT_PROJECT = "default"
 
 
 class Role(StrEnum):
+    """What a key may do in its project. ``read`` < ``write`` < ``admin`` each add to the
+    one before; ``worker`` stands apart: it may execute runs over the worker routes (as
+    ``write`` and ``admin`` keys may too) and nothing else, not even read."""
+
     READ = "read"
     WRITE = "write"
     ADMIN = "admin"
+    WORKER = "worker"
 
     def allows(self, needed: Role) -> bool:
+        if needed is Role.WORKER:
+            return self in (Role.WORKER, Role.WRITE, Role.ADMIN)
+        if self is Role.WORKER:
+            return False
         order = (Role.READ, Role.WRITE, Role.ADMIN)
         return order.index(self) >= order.index(needed)
 

@@ -36,6 +36,20 @@ class Principal:
             raise Forbidden("this needs the server-admin key")
 
 
+class WorkerKeyRefused(Forbidden):
+    """A ``worker`` key used anywhere but the worker routes."""
+
+
+def admitted(principal: Principal, *, worker_routes: bool) -> Principal:
+    """``principal``, unless it holds a ``worker`` key and the route is not a worker route
+    (a worker key executes runs and does nothing else, not even read)."""
+    if principal.role is Role.WORKER and not worker_routes:
+        raise WorkerKeyRefused(
+            "this is a worker key: it may only use the worker routes (/api/v1/worker/...)"
+        )
+    return principal
+
+
 def new_secret() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
@@ -89,17 +103,22 @@ class Authenticator:
         self._known: dict[tuple[str, str | None], tuple[Principal, float]] = {}
         self._lock = threading.Lock()
 
-    def remembered(self, secret: str | None, project_header: str | None) -> Principal | None:
-        """The principal if this key and header were seen less than ``ttl`` seconds ago."""
+    def remembered(
+        self, secret: str | None, project_header: str | None, *, worker_routes: bool = False
+    ) -> Principal | None:
+        """The principal if this key and header were seen less than ``ttl`` seconds ago
+        (``WorkerKeyRefused`` for a worker key off the worker routes)."""
         if not secret:
             return None
         hit = self._known.get((tenancy.hash_key(secret), project_header))
         if hit is None or hit[1] <= self.monotonic():
             return None
-        return hit[0]
+        return admitted(hit[0], worker_routes=worker_routes)
 
-    def authenticate(self, secret: str | None, project_header: str | None) -> Principal:
-        found = self.remembered(secret, project_header)
+    def authenticate(
+        self, secret: str | None, project_header: str | None, *, worker_routes: bool = False
+    ) -> Principal:
+        found = self.remembered(secret, project_header, worker_routes=worker_routes)
         if found is not None:
             return found
         principal = authenticate(self.db, secret, project_header)
@@ -109,7 +128,7 @@ class Authenticator:
                 self._known.clear()
             slot = (tenancy.hash_key(secret), project_header)
             self._known[slot] = (principal, self.monotonic() + self.ttl)
-        return principal
+        return admitted(principal, worker_routes=worker_routes)
 
     def forget(self, key_id: str) -> None:
         """Stop honouring a key at once (it was just revoked)."""

@@ -1,49 +1,46 @@
-"""Executing runs on runyard's own workers: claims, leases, steps, outcomes, upkeep.
+"""Executing runs on runyard's workers: claims, leases, steps, endings, upkeep.
 
 A worker claims queued runs with a lease, renews it while it executes, records each step
-before the next starts, and ends the run through the transition table. Every change here
-is guarded by the lease: a worker that lost its lease (it stalled past the expiry and the
-run was requeued) can no longer write anything to the run.
+before the next starts, and ends the run through the transition table. Every call takes
+the worker's principal (its project) and its ``owner`` name, and every change is guarded
+by the lease: a worker that lost its lease (it stalled past the expiry and the run was
+requeued) can no longer write anything to the run (``LeaseLost``). The same calls serve a
+worker in this process and a worker anywhere over the HTTP worker routes.
+
+Retry policies and time-outs are read from the workflow's stored definition (what its
+worker registered), so every worker of a workflow applies the same ones.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Connection
 
-from runyard.core.errors import Conflict
+from runyard.core.errors import IllegalTransition, InvalidInput, LeaseLost, NotFound
+from runyard.core.execution import CHILD_EVENT, Claim, Ended, Ending, Outcome
 from runyard.core.lifecycle import transition
-from runyard.core.models import Run, Step
-from runyard.core.retry import RetryPolicy
+from runyard.core.models import Role, Run, Step
+from runyard.core.retry import RetryPolicy, timeout_of
 from runyard.core.statuses import RunStatus
 from runyard.core.times import Clock
 from runyard.service.access import Principal
-from runyard.service.metrics import Metrics
-from runyard.store import queue, run_rows
+from runyard.service.inputs import TriggerIn
+from runyard.service.runs import RunService
+from runyard.store import queue, run_rows, signals, workflow_rows
 from runyard.store.database import Database
 from runyard.store.queue import Execution, Live
+from runyard.store.signals import Waiter
 
 log = logging.getLogger("runyard.execution")
 S = RunStatus
-CHILD_EVENT = "run:"  # a parent waits for event "run:<child id>"
-
-
-class LeaseLost(Conflict):
-    """The worker no longer holds this run (its lease expired and the run moved on)."""
-
-    code = "lease_lost"
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    run: Run
-    steps: tuple[Step, ...]
-    pk: int = 0
+HELD = (S.RUNNING, S.CANCELING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,22 +54,21 @@ class Upkept:
 
 
 class ExecutionService:
-    def __init__(self, db: Database, clock: Clock, metrics: Metrics | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self.metrics = metrics or Metrics()
+        self.runs = RunService(db, clock)
 
     # -- claims and leases -------------------------------------------------------------
 
     def claim(
         self,
-        project_id: str,
-        workflow_ids: Sequence[str],
+        principal: Principal,
         owner: str,
+        workflow_ids: Sequence[str],
         *,
         limit: int = 1,
         lease: timedelta,
-        timeouts: dict[str, timedelta] | None = None,
         peek: bool = False,
     ) -> list[Claim]:
         """Start up to ``limit`` queued runs of these workflows under ``owner``'s lease.
@@ -80,18 +76,22 @@ class ExecutionService:
         ``peek`` looks first in a read-only transaction, so that polling an empty queue
         takes no write lock; a worker that just found work skips it.
         """
+        principal.require(Role.WORKER)
+        project_id = principal.project_id
         if peek:
             with self.db.read() as conn:
                 now = self.clock()
                 if not queue.claimable(conn, project_id, workflow_ids, now, 1, lock=False):
                     return []
-        started_runs: list[tuple[int, Run]] = []
         with self.db.write() as conn:
             now = self.clock()
+            found = queue.claimable(conn, project_id, workflow_ids, now, limit)
+            timeouts = self._timeouts(conn, project_id, {live.run.workflow_id for live in found})
             plain: list[tuple[Live, Run]] = []  # no time-out to set: started in one statement
-            for live in queue.claimable(conn, project_id, workflow_ids, now, limit):
+            started_runs: list[tuple[int, Run, datetime]] = []
+            for live in found:
                 started = transition(live.run, S.RUNNING, now)
-                timeout = (timeouts or {}).get(live.run.workflow_id)
+                timeout = timeouts.get(live.run.workflow_id)
                 deadline = live.execution.deadline_at
                 if deadline is None and timeout is not None:
                     deadline = (started.started_at or now) + timeout
@@ -100,136 +100,101 @@ class ExecutionService:
                         continue
                 else:
                     plain.append((live, started))
-                started_runs.append((live.pk, started))
                 ready = max(filter(None, (live.run.queued_at, live.execution.available_at)),
                             default=now)  # fmt: skip
-                self.metrics.claim_latency.observe((now - ready).total_seconds())
+                started_runs.append((live.pk, started, ready))
             queue.start_claimed(conn, [live.pk for live, _ in plain], owner, now, now + lease)
             run_rows.record_status(conn, [(live.pk, started) for live, started in plain])
-            steps = run_rows.load_steps_of(conn, [pk for pk, _ in started_runs])
-        return [Claim(run, steps[pk], pk) for pk, run in started_runs]
+            steps = run_rows.load_steps_of(conn, [pk for pk, _, _ in started_runs])
+            return [Claim(run, steps[pk], ready) for pk, run, ready in started_runs]
 
-    def renew(self, owner: str, run_ids: Sequence[str], lease: timedelta) -> dict[str, RunStatus]:
+    def check_workflows(self, principal: Principal, workflow_ids: Sequence[str]) -> None:
+        """``NotFound`` unless each id names a workflow of the project."""
+        with self.db.read() as conn:
+            found = workflow_rows.workflows_by_id(conn, principal.project_id, workflow_ids)
+        missing = [w for w in workflow_ids if w not in found]
+        if missing:
+            raise NotFound(f"workflow {missing[0]} does not exist (register it first)")
+
+    def watch_queue(self, principal: Principal) -> AbstractContextManager[Waiter]:
+        """A waiter woken when runs of the project are queued through this process."""
+        return self.db.signals.subscribe(signals.queued(principal.project_id))
+
+    def _timeouts(
+        self, conn: Connection, project_id: str, workflow_ids: Iterable[str]
+    ) -> dict[str, timedelta]:
+        found = workflow_rows.workflows_by_id(conn, project_id, sorted(workflow_ids))
+        limits = {wid: timeout_of(w.definition) for wid, w in found.items()}
+        return {wid: limit for wid, limit in limits.items() if limit is not None}
+
+    def renew(
+        self, principal: Principal, owner: str, run_ids: Sequence[str], lease: timedelta
+    ) -> dict[str, RunStatus]:
         """Extend ``owner``'s leases; each run still held, with its current status."""
+        principal.require(Role.WORKER)
         with self.db.write() as conn:
-            held = queue.renew(conn, owner, run_ids, self.clock() + lease)
+            held = queue.renew(conn, principal.project_id, owner, run_ids, self.clock() + lease)
         return {run_id: RunStatus(status) for run_id, status in held.items()}
 
-    def _held(self, conn: Connection, owner: str, run_id: str) -> Live:
-        found = queue.held(conn, owner, [run_id])
-        if not found or found[0].run.status not in (S.RUNNING, S.CANCELING):
-            raise LeaseLost(f"run {run_id} is no longer held by {owner}")
+    def _held(self, conn: Connection, principal: Principal, owner: str, run_id: str) -> Live:
+        found = queue.held(conn, principal.project_id, owner, [run_id])
+        if not found or found[0].run.status not in HELD:
+            raise self._not_held(conn, principal, owner, run_id)
         return found[0]
 
-    def _end(self, conn: Connection, live: Live, run: Run, execution: Execution) -> Run:
-        if not queue.save(conn, live, run, execution):
-            raise LeaseLost(f"run {run.id} changed under its worker")
-        return run
+    def _not_held(
+        self, conn: Connection, principal: Principal, owner: str, run_id: str
+    ) -> NotFound | LeaseLost:
+        """Why ``owner`` may not write to the run: there is no such run in the project,
+        or the worker's lease is gone (it expired, or the run was ended or moved on)."""
+        found = run_rows.pks_and_statuses(conn, principal.project_id, [run_id])
+        if run_id not in found:
+            return NotFound(f"run {run_id} does not exist")
+        status = found[run_id][1]
+        return LeaseLost(f"run {run_id} is {status}, not held by worker {owner!r}: drop it")
 
     # -- during a run ------------------------------------------------------------------
 
-    def record_step(self, owner: str, run_id: str, step: Step) -> None:
+    def record(
+        self,
+        principal: Principal,
+        owner: str,
+        run_id: str,
+        steps: Sequence[Step],
+        progress: int | None = None,
+    ) -> RunStatus:
+        """Record steps (and progress) of a run ``owner`` holds; returns the run's status,
+        so the worker learns of a cancel at once."""
+        principal.require(Role.WORKER)
         with self.db.write() as conn:
-            live = self._held(conn, owner, run_id)
-            run_rows.upsert_step(conn, live.pk, live.run.project_id, step)
-
-    def progress(self, owner: str, run_id: str, percent: int) -> None:
-        with self.db.write() as conn:
-            live = self._held(conn, owner, run_id)
-            updated = replace(live.run, progress=percent, modified_at=self.clock())
-            self._end(conn, live, updated, live.execution)
-
-    def start_child(self, owner: str, parent_id: str, start: Callable[[], Run]) -> Run:
-        """Start a child run (``start`` triggers it) while ``owner`` still holds the parent."""
-        with self.db.read() as conn:
-            self._held(conn, owner, parent_id)
-        return start()
-
-    # -- how a run ends (or pauses its execution) --------------------------------------
-
-    def complete_many(self, owner: str, done: Sequence[tuple[Claim, Any]]) -> list[int]:
-        """Complete several runs in one transaction (one commit for all), each with one
-        guarded ``UPDATE``; returns the positions of those that need ``complete`` instead
-        (the run changed meanwhile, or it has a parent to wake)."""
-        misses = []
-        with self.db.write() as conn:
-            now = self.clock()
-            ended_here = []
-            for index, (claim, result) in enumerate(done):
-                if claim.run.parent_run_id is not None:
-                    misses.append(index)
-                    continue
-                ended = transition(claim.run, S.COMPLETED, now, result=result, error=None,
-                                   failure_reason=None)  # fmt: skip
-                if queue.save_held(conn, claim.pk, owner, S.RUNNING, ended, record=False):
-                    ended_here.append((claim.pk, ended))
-                    self.metrics.runs_finished.labels(ended.status.value).inc()
-                else:
-                    misses.append(index)
-            run_rows.record_status(conn, ended_here)
-        return misses
-
-    def complete(self, owner: str, run_id: str, result: Any) -> Run:
-        """End a run as completed (or canceled, if a cancel came in meanwhile), reading
-        and locking it first (``complete_many`` is the fast path for plain runs)."""
-        with self.db.write() as conn:
-            live = self._held(conn, owner, run_id)
-            target = S.CANCELED if live.run.status is S.CANCELING else S.COMPLETED
-            done = transition(live.run, target, self.clock(), result=result, error=None,
-                              failure_reason=None)  # fmt: skip
-            return self._finished(conn, live, done)
-
-    def fail(
-        self, owner: str, run_id: str, error: str, policy: RetryPolicy, *, retryable: bool = True
-    ) -> Run:
-        """A failed attempt: queued again after a back-off while the policy allows, else failed."""
-        with self.db.write() as conn:
-            live = self._held(conn, owner, run_id)
-            now = self.clock()
-            run = live.run
-            if run.status is S.RUNNING and retryable and policy.allows_another(run.attempt):
-                again = transition(run, S.QUEUED, now, error=error)
-                available = now + policy.delay(run.attempt)
-                execution = Execution(
-                    available_at=available, deadline_at=live.execution.deadline_at
-                )
-                return self._end(conn, live, again, execution)
-            target = S.CANCELED if run.status is S.CANCELING else S.FAILED
-            failed = transition(run, target, now, error=error, failure_reason=error)
-            return self._finished(conn, live, failed)
-
-    def canceled(self, owner: str, run_id: str) -> Run:
-        """The worker saw ``canceling`` at a step boundary and stopped."""
-        with self.db.write() as conn:
-            live = self._held(conn, owner, run_id)
-            return self._finished(conn, live, transition(live.run, S.CANCELED, self.clock()))
-
-    def release(self, owner: str, run_id: str) -> None:
-        """Let go of a run that was paused or terminated under the worker: it stays as it is."""
-        with self.db.write() as conn:
-            for live in queue.held(conn, owner, [run_id]):
-                queue.save(conn, live, live.run, replace(live.execution, lease_owner=None,
-                                                         lease_expires_at=None))  # fmt: skip
-
-    def requeue(self, owner: str, run_id: str) -> None:
-        """Hand a run back (the worker is shutting down): queued again, attempt + 1."""
-        with self.db.write() as conn:
-            for live in queue.held(conn, owner, [run_id]):
-                if live.run.status is S.RUNNING:
-                    again = transition(live.run, S.QUEUED, self.clock())
-                    keep = Execution(deadline_at=live.execution.deadline_at)
-                    queue.save(conn, live, again, keep)
+            live = self._held(conn, principal, owner, run_id)
+            run_rows.upsert_steps(conn, principal.project_id, [(live.pk, s) for s in steps])
+            if progress is not None and progress != live.run.progress:
+                moved = replace(live.run, progress=progress, modified_at=self.clock())
+                self._save(conn, live, moved, live.execution)
+            return live.run.status
 
     def suspend(
-        self, owner: str, run_id: str, *, until: datetime | None = None, event: str | None = None
+        self,
+        principal: Principal,
+        owner: str,
+        run_id: str,
+        steps: Sequence[Step] = (),
+        *,
+        until: datetime | None = None,
+        event: str | None = None,
     ) -> None:
         """Park a run as ``waiting`` without a worker: until a time, or until an event."""
+        principal.require(Role.WORKER)
+        if (until is None) == (event is None):
+            raise InvalidInput("a run waits either until a time or for an event")
         with self.db.write() as conn:
-            live = self._held(conn, owner, run_id)
+            live = self._held(conn, principal, owner, run_id)
+            run_rows.upsert_steps(conn, principal.project_id, [(live.pk, s) for s in steps])
             waiting = transition(live.run, S.WAITING, self.clock())
             execution = Execution(available_at=until, waiting_for=event,
                                   deadline_at=live.execution.deadline_at)  # fmt: skip
-            self._end(conn, live, waiting, execution)
+            self._save(conn, live, waiting, execution)
             if event is not None and event.startswith(CHILD_EVENT):
                 child = run_rows.run_pk_and_record(
                     conn, live.run.project_id, event[len(CHILD_EVENT) :]
@@ -237,17 +202,98 @@ class ExecutionService:
                 if child is not None and child[1].status.is_terminal:
                     self._wake(conn, live.run.project_id, event, None)
 
-    def _finished(self, conn: Connection, live: Live, run: Run) -> Run:
-        self._end(conn, live, run, Execution())
-        self.metrics.runs_finished.labels(run.status.value).inc()
-        if run.parent_run_id is not None:
-            self._wake(conn, run.project_id, CHILD_EVENT + run.id, None)
-        return run
+    def start_child(
+        self,
+        principal: Principal,
+        owner: str,
+        parent_id: str,
+        workflow: str,
+        data: dict[str, Any],
+        key: str,
+        steps: Sequence[Step] = (),
+    ) -> Run:
+        """Queue a child run of a run ``owner`` holds. ``key`` makes the start idempotent:
+        a parent that starts the same child again (after a crash) gets the first one."""
+        principal.require(Role.WORKER)
+        with self.db.write() as conn:
+            live = self._held(conn, principal, owner, parent_id)  # (a run id, if held)
+            body = TriggerIn(input=data, parent_run_id=UUID(live.run.id))
+            run_rows.upsert_steps(conn, principal.project_id, [(live.pk, s) for s in steps])
+            made = self.runs.create_in(conn, principal, workflow, body, key)
+        return made[0] if isinstance(made, tuple) else made
+
+    def child(self, principal: Principal, parent_id: str, child_id: str) -> Run:
+        """A child run of ``parent_id`` (its status and result), for the parent's worker."""
+        principal.require(Role.WORKER)
+        with self.db.read() as conn:
+            found = run_rows.run_pk_and_record(conn, principal.project_id, child_id)
+        if found is None or found[1].parent_run_id != parent_id:
+            raise NotFound(f"run {parent_id} has no child run {child_id}")
+        return found[1]
+
+    # -- how a worker's part ends ------------------------------------------------------
+
+    def finish(self, principal: Principal, owner: str, endings: Sequence[Ending]) -> list[Ended]:
+        """End several runs in one transaction (one commit for a worker's batch): each
+        ending's steps are recorded, then the run moves on through the transition table.
+        A run ``owner`` no longer holds is left alone (its ``Ended`` says ``LeaseLost``)."""
+        principal.require(Role.WORKER)
+        project_id = principal.project_id
+        with self.db.write() as conn:
+            now = self.clock()
+            ids = [e.run_id for e in endings]
+            held = {live.run.id: live for live in queue.held(conn, project_id, owner, ids)}
+            run_rows.upsert_steps(
+                conn, project_id,
+                [(held[e.run_id].pk, s) for e in endings if e.run_id in held for s in e.steps],
+            )  # fmt: skip
+            policies = self._policies(conn, project_id, endings, held)
+            done: list[Ended] = []
+            changed: list[tuple[int, Run]] = []
+            for ending in endings:
+                live = held.pop(ending.run_id, None)  # a run named twice ends once
+                if live is None or (
+                    live.run.status not in HELD and ending.outcome is not Outcome.RELEASED
+                ):
+                    refused = self._not_held(conn, principal, owner, ending.run_id)
+                    done.append(Ended(ending.run_id, None, refused))
+                    continue
+                try:
+                    run, execution = _after(live, ending, now, policies.get(live.run.workflow_id))
+                except IllegalTransition as exc:
+                    done.append(Ended(ending.run_id, None, exc))
+                    continue
+                if not queue.save(conn, live, run, execution, record=False):
+                    done.append(Ended(ending.run_id, None, LeaseLost("the run changed")))
+                    continue
+                if run.status is not live.run.status:
+                    changed.append((live.pk, run))
+                if run.status.is_terminal and run.parent_run_id is not None:
+                    self._wake(conn, project_id, CHILD_EVENT + run.id, None)
+                done.append(Ended(ending.run_id, run.status))
+            run_rows.record_status(conn, changed)
+        return done
+
+    def _policies(
+        self, conn: Connection, project_id: str, endings: Sequence[Ending], held: dict[str, Live]
+    ) -> dict[str, RetryPolicy]:
+        failing = {
+            held[e.run_id].run.workflow_id
+            for e in endings
+            if e.outcome is Outcome.FAILED and e.run_id in held
+        }
+        found = workflow_rows.workflows_by_id(conn, project_id, sorted(failing))
+        return {wid: RetryPolicy.from_definition(w.definition) for wid, w in found.items()}
+
+    def _save(self, conn: Connection, live: Live, run: Run, execution: Execution) -> None:
+        if not queue.save(conn, live, run, execution):
+            raise LeaseLost(f"run {run.id} changed under its worker")
 
     # -- events -------------------------------------------------------------------------
 
     def publish(self, principal: Principal, key: str, payload: Any) -> int:
         """Deliver event ``key``: each run waiting for it is queued again; returns how many."""
+        principal.require(Role.WRITE)
         with self.db.write() as conn:
             return self._wake(conn, principal.project_id, key, payload)
 
@@ -264,7 +310,7 @@ class ExecutionService:
                     "event": payload,
                 }
                 delivered = replace(step, status=S.COMPLETED, output=output, finished_at=now)
-                run_rows.upsert_step(conn, live.pk, project_id, delivered)
+                run_rows.upsert_steps(conn, project_id, [(live.pk, delivered)])
             again = transition(live.run, S.QUEUED, now)
             woken += queue.save(
                 conn, live, again, Execution(deadline_at=live.execution.deadline_at)
@@ -301,3 +347,39 @@ class ExecutionService:
                 self._finished(conn, live, transition(live.run, S.CANCELED, now))
                 canceled += 1
         return Upkept(requeued, woken, timed_out, canceled)
+
+    def _finished(self, conn: Connection, live: Live, run: Run) -> None:
+        self._save(conn, live, run, Execution())
+        if run.parent_run_id is not None:
+            self._wake(conn, run.project_id, CHILD_EVENT + run.id, None)
+
+
+def _after(
+    live: Live, ending: Ending, now: datetime, policy: RetryPolicy | None
+) -> tuple[Run, Execution]:
+    """The run and its execution columns after ``ending`` (``IllegalTransition`` if the
+    transition table refuses)."""
+    run, kept = live.run, Execution(deadline_at=live.execution.deadline_at)
+    canceling = run.status is S.CANCELING
+    match ending.outcome:
+        case Outcome.COMPLETED:
+            target = S.CANCELED if canceling else S.COMPLETED
+            ended = transition(run, target, now, result=ending.result, error=None,
+                               failure_reason=None)  # fmt: skip
+            return ended, Execution()
+        case Outcome.FAILED:
+            error = ending.error or "the run failed"
+            policy = policy or RetryPolicy()
+            if not canceling and ending.retryable and policy.allows_another(run.attempt):
+                again = transition(run, S.QUEUED, now, error=error)
+                return again, replace(kept, available_at=now + policy.delay(run.attempt))
+            target = S.CANCELED if canceling else S.FAILED
+            return transition(run, target, now, error=error, failure_reason=error), Execution()
+        case Outcome.CANCELED:
+            return transition(run, S.CANCELED, now), Execution()
+        case Outcome.RELEASED:
+            return run, replace(live.execution, lease_owner=None, lease_expires_at=None)
+        case Outcome.REQUEUED:
+            if canceling:
+                return transition(run, S.CANCELED, now), Execution()
+            return transition(run, S.QUEUED, now), kept

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from runyard.core.models import Role, TriggerType, WorkflowType
+from runyard.core.models import Role, Step, StepError, TriggerType, WorkflowType
 from runyard.core.parameters import matches_type
 from runyard.core.statuses import RunStatus
 
@@ -125,6 +125,22 @@ class StepIn(Strict):
     errors: list[ErrorIn] = Field(default_factory=list, max_length=1000)
     started_at: AwareDatetime | None = None
     finished_at: AwareDatetime | None = None
+
+    def record(self, seq: int) -> Step:
+        """The step this body describes, as step ``seq`` of its run."""
+        return Step(
+            seq=seq,
+            name=self.name,
+            status=self.status,
+            attempt=self.attempt,
+            input=self.input,
+            output=self.output,
+            errors=tuple(
+                StepError(e.error_code, e.message, dict(e.model_extra or {})) for e in self.errors
+            ),
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+        )
 
 
 class ImportedRun(RunFields):

@@ -27,7 +27,15 @@ class ProjectService:
         self.on_revoke = on_revoke  # the authenticator's ``forget``
 
     def bootstrap(self, bootstrap_key: str | None) -> Project:
-        """Create the ``default`` project on first start and register the bootstrap key."""
+        """Create the ``default`` project on first start and register the bootstrap key.
+        Processes starting together (servers, workers) may all call it: the ones losing
+        the race find what the winner made."""
+        try:
+            return self._bootstrap(bootstrap_key)
+        except IntegrityError:
+            return self._bootstrap(bootstrap_key)
+
+    def _bootstrap(self, bootstrap_key: str | None) -> Project:
         with self.db.write() as conn:
             project = tenancy.project_by_name(conn, DEFAULT_PROJECT)
             if project is None:

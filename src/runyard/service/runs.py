@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from runyard.core.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound
 from runyard.core.ids import uuid7
 from runyard.core.lifecycle import transition
-from runyard.core.models import Role, Run, RunCount, RunHead, Step, StepError
+from runyard.core.models import Role, Run, RunCount, RunHead, Step
 from runyard.core.parameters import apply_parameters
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus, cancel_target
@@ -44,22 +44,6 @@ def _fields(body: RunFields) -> dict[str, Any]:
         if values[name] is not None:
             values[name] = str(values[name])
     return values
-
-
-def _step(body: StepIn, seq: int) -> Step:
-    return Step(
-        seq=seq,
-        name=body.name,
-        status=body.status,
-        attempt=body.attempt,
-        input=body.input,
-        output=body.output,
-        errors=tuple(
-            StepError(e.error_code, e.message, dict(e.model_extra or {})) for e in body.errors
-        ),
-        started_at=body.started_at,
-        finished_at=body.finished_at,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +222,7 @@ class RunService:
             started_at=item.started_at,
             finished_at=item.finished_at,
             modified_at=item.modified_at or item.finished_at or item.started_at or created,
-            steps=tuple(_step(s, s.seq or i + 1) for i, s in enumerate(item.steps)),
+            steps=tuple(s.record(s.seq or i + 1) for i, s in enumerate(item.steps)),
             **fields,
         )
 
@@ -412,8 +396,8 @@ class RunService:
         with self.db.write() as conn:
             pk, _ = self._load(conn, principal, run_id)
             seq = body.seq or run_rows.next_step_seq(conn, pk)
-            step = _step(body, seq)
-            run_rows.upsert_step(conn, pk, principal.project_id, step)
+            step = body.record(seq)
+            run_rows.upsert_steps(conn, principal.project_id, [(pk, step)])
         return step
 
     # -- queries -------------------------------------------------------------------

@@ -18,6 +18,10 @@ from runyard.service.inputs import ParameterIn, WorkflowIn, WorkflowPatch
 from runyard.store import run_counts, workflow_rows
 from runyard.store.database import Database
 
+# Tries at registering a workflow that others register at the same moment: each lost race
+# is followed by a read that finds the winner's row, so two tries settle any pair.
+REGISTER_ATTEMPTS = 5
+
 
 def _parameters(items: list[ParameterIn]) -> tuple[Parameter, ...]:
     return tuple(Parameter(p.key, p.description, p.type, p.default) for p in items)
@@ -102,41 +106,52 @@ class WorkflowService:
 
         Returns the workflow and whether it was created. A new version is made only when
         the definition or the parameters change; other fields are updated in place.
+        Idempotent under races: when several callers register the same workflow at once
+        (workers starting together), one creates it or makes the version and the others,
+        finding it on their retry, change nothing.
         """
-        principal.require(Role.WRITE)
-        now = self.clock()
+        principal.require(Role.WORKER)  # a worker registers its workflows; so may writers
+        for _ in range(REGISTER_ATTEMPTS - 1):
+            try:
+                return self._create_or_version(principal, body)
+            except IntegrityError:  # another caller's insert won the name or the version
+                continue
         try:
-            with self.db.write() as conn:
-                current = workflow_rows.find_workflow(conn, principal.project_id, body.name)
-                if current is None:
-                    workflow = Workflow(
-                        id=new_id(),
-                        project_id=principal.project_id,
-                        name=body.name,
-                        title=body.title or body.name,
-                        type=body.type,
-                        description=body.description,
-                        version=1,
-                        version_id=new_id(),
-                        definition=body.definition,
-                        parameters=_parameters(body.parameters),
-                        error_handler_id=_str(body.error_handler_id),
-                        created_at=now,
-                        modified_at=now,
-                    )
-                    workflow_rows.insert_workflow(conn, workflow)
-                    return workflow, True
-                patch = WorkflowPatch(
+            return self._create_or_version(principal, body)
+        except IntegrityError:
+            raise Conflict(f"workflow {body.name!r} keeps changing concurrently; retry") from None
+
+    def _create_or_version(self, principal: Principal, body: WorkflowIn) -> tuple[Workflow, bool]:
+        now = self.clock()
+        with self.db.write() as conn:
+            current = workflow_rows.find_workflow(conn, principal.project_id, body.name)
+            if current is None:
+                workflow = Workflow(
+                    id=new_id(),
+                    project_id=principal.project_id,
+                    name=body.name,
                     title=body.title or body.name,
                     type=body.type,
                     description=body.description,
-                    parameters=body.parameters,
+                    version=1,
+                    version_id=new_id(),
                     definition=body.definition,
-                    error_handler_id=body.error_handler_id,
+                    parameters=_parameters(body.parameters),
+                    error_handler_id=_str(body.error_handler_id),
+                    created_at=now,
+                    modified_at=now,
                 )
-                return self._apply(conn, current, patch), False
-        except IntegrityError:
-            raise Conflict(f"workflow {body.name!r} was created concurrently; retry") from None
+                workflow_rows.insert_workflow(conn, workflow)
+                return workflow, True
+            patch = WorkflowPatch(
+                title=body.title or body.name,
+                type=body.type,
+                description=body.description,
+                parameters=body.parameters,
+                definition=body.definition,
+                error_handler_id=body.error_handler_id,
+            )
+            return self._apply(conn, current, patch), False
 
     def patch(self, principal: Principal, id_or_name: str, patch: WorkflowPatch) -> Workflow:
         principal.require(Role.WRITE)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, exc
 
 from runyard.core.errors import Unavailable
-from runyard.store import dialect_hooks, migrate
+from runyard.store import dialect_hooks, migrate, signals
 from runyard.store.engine import make_engine
 from runyard.store.outages import unavailable_when_lost
 
@@ -19,6 +19,8 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.upkeep = dialect_hooks.start_upkeep(engine)
+        # What committed write transactions noted, for this process's waiters.
+        self.signals = signals.Signals()
 
     @classmethod
     def connect(cls, database_url: str, *, pool_size: int = 10) -> Database:
@@ -35,13 +37,15 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that commits when the block ends and rolls back on an exception."""
-        with (
-            unavailable_when_lost(),
-            self.engine.connect().execution_options(write=True) as conn,
-            conn.begin(),
-        ):
-            yield conn
+        """A transaction that commits when the block ends and rolls back on an exception.
+        What it noted (``signals.note``) is published once it has committed."""
+        with unavailable_when_lost(), self.engine.connect().execution_options(write=True) as conn:
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                noted = signals.take_notes(conn)  # dropped on a rollback
+        self.signals.publish(noted)
 
     def upgrade(self) -> None:
         """Apply the pending migrations. A database that cannot be reached (no server, no

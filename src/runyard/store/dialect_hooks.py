@@ -160,6 +160,20 @@ def configure_engine(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+MIGRATION_LOCK = 0x72756E79  # "runy": the advisory lock one migrating process holds
+
+
+def lock_for_migrations(conn: Connection) -> None:
+    """Begin the migrating transaction holding the one migration lock, so processes that
+    start together on a fresh database migrate one after another (the later ones find
+    it migrated). SQLite: a write transaction holds the database's write lock from its
+    BEGIN already. PostgreSQL: an advisory lock, released when the transaction ends."""
+    if is_sqlite(conn.dialect):
+        conn.exec_driver_sql("SELECT 1")  # begins it (IMMEDIATE: see _on_begin)
+    else:
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+
+
 def allocate_run_pks(conn: Connection, count: int) -> list[int]:
     """``count`` new ``runs.pk`` values, so a batch can be inserted with one executemany.
 
@@ -324,6 +338,20 @@ def bulk_insert_new(
         )
     )
     return set(found.scalars())
+
+
+def bulk_upsert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: tuple[str, ...]
+) -> None:
+    """Insert rows, each replacing the stored row with the same ``key`` (its unique key):
+    ``INSERT ... ON CONFLICT (key) DO UPDATE`` on both databases, through each one's own
+    construct."""
+    if not rows:
+        return
+    insert_of = sqlite.insert if is_sqlite(conn.dialect) else postgresql.insert
+    statement = insert_of(table)
+    changed = {name: statement.excluded[name] for name in rows[0] if name not in key}
+    conn.execute(statement.on_conflict_do_update(index_elements=key, set_=changed), list(rows))
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from runyard.store import dialect_hooks
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -23,6 +25,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision``; a no-op when it is there already."""
     config = alembic_config()
     with engine.connect().execution_options(write=True) as conn:
+        dialect_hooks.lock_for_migrations(conn)
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
         conn.commit()

@@ -110,9 +110,14 @@ def claimable(
     return _locked(conn, where, (c.queued_at, c.pk), limit, lock)
 
 
-def save(conn: Connection, live: Live, run: Run, execution: Execution) -> bool:
-    """Write ``run``'s state and execution columns if its status is still ``live``'s."""
-    return run_rows.write_state(conn, live.pk, live.run.status, run, execution=execution.values())
+def save(
+    conn: Connection, live: Live, run: Run, execution: Execution, *, record: bool = True
+) -> bool:
+    """Write ``run``'s state and execution columns if its status is still ``live``'s
+    (``record=False``: the caller adds the new status to the history with others)."""
+    return run_rows.write_state(
+        conn, live.pk, live.run.status, run, execution=execution.values(), record=record
+    )
 
 
 def start_claimed(
@@ -136,38 +141,30 @@ def start_claimed(
     )  # fmt: skip
 
 
-def save_held(
-    conn: Connection, pk: int, owner: str, expected: RunStatus, run: Run, *, record: bool = True
-) -> bool:
-    """End ``run`` in one statement if it is still ``expected`` under ``owner``'s lease
-    (``record=False``: the caller adds the new status to the history with others)."""
-    cleared = Execution().values()
-    return run_rows.write_state(
-        conn, pk, expected, run, execution=cleared, owner=owner, record=record
-    )
-
-
-def held(conn: Connection, owner: str, run_ids: Sequence[str]) -> list[Live]:
-    """The runs among ``run_ids`` whose lease ``owner`` still holds, locked."""
+def held(conn: Connection, project_id: str, owner: str, run_ids: Sequence[str]) -> list[Live]:
+    """The project's runs among ``run_ids`` whose lease ``owner`` still holds, locked."""
     if not run_ids:
         return []
     c = runs.c
-    query = select(runs).where(c.id.in_(run_ids), c.lease_owner == owner).with_for_update()
+    query = (
+        select(runs)
+        .where(c.id.in_(run_ids), c.project_id == project_id, c.lease_owner == owner)
+        .with_for_update()
+    )
     return [_live(r._mapping) for r in conn.execute(query)]
 
 
-def renew(conn: Connection, owner: str, run_ids: Sequence[str], until: datetime) -> dict[str, str]:
-    """Extend ``owner``'s leases; returns each still-held run's status (to see cancels)."""
+def renew(
+    conn: Connection, project_id: str, owner: str, run_ids: Sequence[str], until: datetime
+) -> dict[str, str]:
+    """Extend ``owner``'s leases of the project's runs; returns each still-held run's
+    status (so the worker sees cancels, pauses and terminations)."""
     if not run_ids:
         return {}
     c = runs.c
-    conn.execute(
-        update(runs)
-        .where(c.id.in_(run_ids), c.lease_owner == owner, c.status.in_(LEASED))
-        .values(lease_expires_at=until)
-    )
-    rows = conn.execute(select(c.id, c.status).where(c.id.in_(run_ids), c.lease_owner == owner))
-    return dict(rows.all())
+    mine = [c.id.in_(run_ids), c.project_id == project_id, c.lease_owner == owner]
+    conn.execute(update(runs).where(*mine, c.status.in_(LEASED)).values(lease_expires_at=until))
+    return dict(conn.execute(select(c.id, c.status).where(*mine)).all())
 
 
 def expired_leases(conn: Connection, now: datetime, limit: int = 100) -> list[Live]:

@@ -13,7 +13,7 @@ from runyard.core.models import Run, RunHead, Step, StepError, TriggerType
 from runyard.core.search_text import build_search_text
 from runyard.core.statuses import RunStatus
 from runyard.core.times import to_micros
-from runyard.store import callback_rows
+from runyard.store import callback_rows, signals
 from runyard.store import dialect_hooks as hooks
 from runyard.store.schema import run_error_codes, run_status_changes, run_tags, runs, steps
 
@@ -208,6 +208,9 @@ def insert_runs(
     hooks.index_search_text(conn, [(row["pk"], row["search_text"]) for row in kept])
     if history:  # a run created here starts its history (imported ones bring timestamps)
         record_status(conn, [(pk, fresh[run_id]) for run_id, pk in inserted.items()])
+    queued = {fresh[r].project_id for r in inserted if fresh[r].status is RunStatus.QUEUED}
+    for project_id in queued:
+        signals.note(conn, signals.queued(project_id))  # idle workers look at once
     return inserted
 
 
@@ -238,6 +241,19 @@ def run_pk_and_record(
     if row is None:
         return None
     return row._mapping["pk"], run_from_row(row._mapping)
+
+
+def pks_and_statuses(
+    conn: Connection, project_id: str, run_ids: Sequence[str]
+) -> dict[str, tuple[int, RunStatus]]:
+    """The pk and status of each of the project's runs among ``run_ids``."""
+    if not run_ids:
+        return {}
+    c = runs.c
+    rows = conn.execute(
+        select(c.id, c.pk, c.status).where(c.project_id == project_id, c.id.in_(set(run_ids)))
+    )
+    return {run_id: (pk, RunStatus(status)) for run_id, pk, status in rows}
 
 
 def run_by_idempotency_key(
@@ -337,6 +353,8 @@ def write_state(
         return False
     if record and run.status is not expected:
         record_status(conn, [(run_pk, run)])
+    if run.status is RunStatus.QUEUED:
+        signals.note(conn, signals.queued(run.project_id))
     callback_rows.enqueue_if_finished(conn, expected, run)
     return True
 
@@ -374,10 +392,30 @@ def next_step_seq(conn: Connection, run_pk: int) -> int:
     return 1 if current is None else int(current) + 1
 
 
-def upsert_step(conn: Connection, run_pk: int, project_id: str, step: Step) -> None:
-    """Write the step with ``step.seq`` (replacing it) and re-index the run's error codes."""
-    conn.execute(delete(steps).where(steps.c.run_pk == run_pk, steps.c.seq == step.seq))
-    conn.execute(steps.insert().values(**step_values(run_pk, step)))
+def upsert_steps(conn: Connection, project_id: str, items: Sequence[tuple[int, Step]]) -> None:
+    """Write each ``(run pk, step)``, replacing the step with that ``seq`` (the last of a
+    batch wins), in one statement; then re-index the error codes of the runs whose codes
+    may have changed: those given a step with errors, and those that had codes (a step
+    with errors replaced). A batch of clean steps of clean runs costs two statements."""
+    latest = {(pk, step.seq): (pk, step) for pk, step in items}
+    if not latest:
+        return
+    pks = sorted({pk for pk, _ in latest.values()})
+    had_codes = set(
+        conn.execute(
+            select(run_error_codes.c.run_pk).where(run_error_codes.c.run_pk.in_(pks)).distinct()
+        ).scalars()
+    )
+    hooks.bulk_upsert(
+        conn, steps, [step_values(pk, step) for pk, step in latest.values()], ("run_pk", "seq")
+    )
+    stale = had_codes | {pk for pk, step in latest.values() if step.errors}
+    for run_pk in sorted(stale):
+        _index_step_codes(conn, project_id, run_pk)
+
+
+def _index_step_codes(conn: Connection, project_id: str, run_pk: int) -> None:
+    """Rewrite a run's rows of ``run_error_codes`` from its steps."""
     codes: set[str] = set()
     for (errors,) in conn.execute(select(steps.c.errors).where(steps.c.run_pk == run_pk)):
         codes.update(e["error_code"] for e in errors or ())

@@ -301,6 +301,35 @@ run_tags = Table(
     Index(None, "run_pk"),
 )
 
+# Run logs: what a workflow printed or logged while the run executed (or an executor
+# posted), line by line in the order received. ``seq`` numbers a run's lines from 1 and
+# is the cursor of a page; a line's own ``ts`` is the writer's clock. The lines go with
+# their run (pruning deletes them).
+run_logs = Table(
+    "run_logs",
+    metadata,
+    Column("run_pk", BigId, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("project_id", Uuid, nullable=False),
+    Column("ts", UtcTimestamp, nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("step", String(200)),
+    Column("message", Text, nullable=False),
+)
+# A run's log in all: its lines and bytes kept, and once it reached the cap (lines or
+# bytes per run), what was dropped since; ``capped`` lines end with a marker line that
+# says so (the last one, kept up to date). Appends lock this row: one at a time per run.
+run_log_totals = Table(
+    "run_log_totals",
+    metadata,
+    Column("run_pk", BigId, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", Uuid, nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("dropped_lines", Integer, nullable=False),
+    Column("dropped_bytes", BigInteger, nullable=False),
+)
+
 # Cron schedules: each fires one run of its workflow per tick. ``next_fire_at`` is the
 # tick to fire next; a firing moves it on in the same transaction, so however many
 # processes look, each tick fires once.

@@ -27,6 +27,7 @@ from runyard.web.filters import View
 INTERVAL = 1.0
 LIFETIME = 300.0
 MAX_WATCHED = 500
+LOG_LINES = 500  # of a run's log, on its page (the whole log: log.txt)
 
 
 class Watcher(Protocol):
@@ -77,6 +78,12 @@ def run_body(services: Services, principal: Principal, run: Run) -> str:
     return pages.fragment("_run_body.html", run=run, lineage=lineage, history=history)
 
 
+def run_log(services: Services, principal: Principal, run: Run) -> str:
+    """The run's log as its page shows it: the last ``LOG_LINES`` lines."""
+    lines, total = services.logs.tail(principal, run.id, LOG_LINES)
+    return pages.fragment("_run_log.html", run=run, lines=lines, total=total)
+
+
 class RunWatcher:
     def __init__(self, services: Services, principal: Principal, run_id: str) -> None:
         self.services, self.principal, self.run_id = services, principal, run_id
@@ -84,10 +91,14 @@ class RunWatcher:
     def look(self) -> list[tuple[str, str, dict[str, object]]]:
         try:
             run = self.services.runs.get(self.principal, self.run_id)
+            log = run_log(self.services, self.principal, run)
         except NotFound:
             return []
         html = run_body(self.services, self.principal, run)
-        return [(run.id, "run", {"status": run.status.value, "html": html})]
+        return [
+            (run.id, "run", {"status": run.status.value, "html": html}),
+            ("log", "log", {"html": log}),
+        ]
 
 
 def stream(request: Request, watcher: Watcher) -> StreamingResponse:

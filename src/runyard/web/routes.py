@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -12,7 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 
 from runyard.api.routes.runs import csv_rows, jsonl_rows
 from runyard.api.services import services_of
-from runyard.core.errors import InvalidInput, RunyardError
+from runyard.core.errors import Forbidden, InvalidInput, RunyardError
 from runyard.core.models import TriggerType, WorkflowType
 from runyard.service.bulk import BulkAction
 from runyard.web import chart, filters, live, pages, session
@@ -105,8 +106,29 @@ def run_detail(request: Request, run_id: str) -> HTMLResponse:
     return pages.render(
         "run.html", **_layout(request, who), run=run,
         body=live.run_body(services, who.principal, run),
+        log=live.run_log(services, who.principal, run),
         vendors=renderings(services, who.principal, run),
     )  # fmt: skip
+
+
+@router.get("/ui/runs/{run_id}/log.txt")
+def run_log_text(request: Request, run_id: str) -> StreamingResponse:
+    """The run's whole log as text, a line each: time, level, [step,] message."""
+    who = viewer(request)
+    logs = services_of(request).logs
+    logs.page(who.principal, run_id, 0, 1)  # 404 before the 200 starts
+
+    def lines() -> Iterator[str]:
+        after = 0
+        while page := logs.page(who.principal, run_id, after, 1000).lines:
+            for line in page:
+                step = f" [{line.step}]" if line.step else ""
+                yield f"{pages.iso(line.ts)} {line.level.value.upper()}{step} {line.message}\n"
+            after = page[-1].seq
+
+    headers = {**pages.SECURITY_HEADERS,
+               "Content-Disposition": f'inline; filename="run-{run_id[:8]}.log"'}  # fmt: skip
+    return StreamingResponse(lines(), media_type="text/plain; charset=utf-8", headers=headers)
 
 
 @router.get("/ui/runs/{run_id}/live")
@@ -204,8 +226,9 @@ async def login(request: Request) -> Response:
     target = session.safe_next(submitted.get("next"))
     try:
         await run_in_threadpool(services_of(request).auth.authenticate, secret, None)
-    except RunyardError as exc:
-        return pages.render("login.html", 401, next=target, error=exc.detail)
+    except RunyardError as exc:  # a worker key is a valid key that may not sign in: 403
+        status = 403 if isinstance(exc, Forbidden) else 401
+        return pages.render("login.html", status, next=target, error=exc.detail)
     response = RedirectResponse(target, status_code=303)
     session.remember_key(response, request, secret)
     return response

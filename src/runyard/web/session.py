@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse
 from runyard.api.services import services_of
 from runyard.core.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from runyard.core.models import Role
-from runyard.service.access import Principal
+from runyard.service.access import Principal, WorkerKeyRefused
 
 KEY_COOKIE = "runyard_key"
 PROJECT_COOKIE = "runyard_project"
@@ -72,6 +72,8 @@ def viewer(request: Request) -> Viewer:
         principal = auth.authenticate(secret, request.cookies.get(PROJECT_COOKIE))
     except Unauthenticated as exc:
         raise SignInRequired(here(request), str(exc)) from None
+    except WorkerKeyRefused as exc:  # (signing in refuses one; a cookie set by hand)
+        raise PageError(403, exc.detail) from None
     except (Forbidden, NotFound, InvalidInput):  # a stale project choice: the key's own
         principal = auth.authenticate(secret, None)
     return Viewer(principal, csrf_token(secret))

@@ -9,19 +9,20 @@ re-executed and should be deterministic).
 
 from __future__ import annotations
 
-import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 
+from runyard.core.execution import CHILD_EVENT
 from runyard.core.models import Run, Step, StepError
 from runyard.core.statuses import RunStatus
 from runyard.core.times import Clock, parse_timestamp, to_rfc3339
-from runyard.service.execution import CHILD_EVENT, ExecutionService
+from runyard.worker import logs
+from runyard.worker.links import RunLink
 from runyard.worker.sdk import WorkflowError
 
 S = RunStatus
@@ -39,22 +40,6 @@ class Canceled(Exception):
     """A cancel was requested: end the run as canceled at this step boundary."""
 
 
-@dataclass
-class Control:
-    """What the worker's heartbeat last learnt about a run it executes."""
-
-    status: RunStatus = S.RUNNING
-    lost: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def update(self, status: RunStatus | None) -> None:
-        with self.lock:
-            if status is None:
-                self.lost = True
-            else:
-                self.status = status
-
-
 def _json(value: Any, what: str) -> Any:
     try:
         return orjson.loads(orjson.dumps(value))
@@ -70,23 +55,17 @@ class Context:
         run: Run,
         steps: tuple[Step, ...],
         *,
-        owner: str,
-        execution: ExecutionService,
-        control: Control,
+        link: RunLink,
         clock: Clock,
-        get_run: Callable[[str], Run],
-        start_child: Callable[[str, dict[str, Any], str], Run],
+        on_step: Callable[[str, float], None] | None = None,
     ) -> None:
         self.run = run
         self.input = run.input
         self._recorded = {s.seq: s for s in steps}
         self._seq = 0
-        self._owner = owner
-        self._execution = execution
-        self._control = control
+        self._link = link
         self._clock = clock
-        self._get_run = get_run
-        self._start_child = start_child
+        self._on_step = on_step  # (step name, seconds) of each step executed here
         # Whether the error ending this attempt was raised in a step (and recorded there).
         self.failed_in_step = False
 
@@ -103,16 +82,19 @@ class Context:
     def step(self, name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run ``fn(*args, **kwargs)`` once: its result is recorded before the next step
         starts, and a resumed run gets the recorded result back instead of running it again.
-        A ``WorkflowError`` it raises is recorded with its ``error_code``."""
+        A ``WorkflowError`` it raises is recorded with its ``error_code``. What it prints
+        or logs is the run's log, marked with the step's name."""
         seq = self._next()
         recorded = self._recorded.get(seq)
         if recorded is not None and recorded.status is S.COMPLETED:
             return recorded.output
+        self._link.flush()  # the steps before this one have landed before it starts
         self.checkpoint()
         started = self._clock()
         self._record(Step(seq, name, S.RUNNING, self.attempt, started_at=started))
         try:
-            value = _json(fn(*args, **kwargs), f"the result of step {name!r}")
+            with logs.in_step(name):
+                value = _json(fn(*args, **kwargs), f"the result of step {name!r}")
         except WorkflowError as exc:
             self._record(self._failed(seq, name, started, exc.error_code, exc.message))
             self.failed_in_step = True
@@ -123,22 +105,21 @@ class Context:
             raise
         finished = self._clock()
         self._record(Step(seq, name, S.COMPLETED, self.attempt, output=value,
-                          started_at=started, finished_at=finished))  # fmt: skip
-        duration = self._execution.metrics.step_duration.labels(self.run.workflow_name or "")
-        duration.observe((finished - started).total_seconds())
+                          started_at=started, finished_at=finished), must_land=True)  # fmt: skip
+        if self._on_step is not None:
+            self._on_step(name, (finished - started).total_seconds())
         return value
 
     def progress(self, percent: int) -> None:
-        """Report how far the run is, 0-100."""
+        """Report how far the run is, 0-100 (sent with the next record, or within a
+        moment)."""
         if not 0 <= percent <= 100:
             raise ValueError(f"progress is a percentage, 0 to 100, not {percent}")
-        self._execution.progress(self._owner, self.run_id, percent)
+        self._link.note_progress(percent)
 
     def checkpoint(self) -> None:
         """Stop here if the run was canceled, paused or terminated meanwhile."""
-        control = self._control
-        with control.lock:
-            status, lost = control.status, control.lost
+        status, lost = self._link.seen()
         if lost or status in (S.PAUSED, S.TERMINATED) or status.is_terminal:
             raise Stopped(f"run {self.run_id} is {status}{' (lease lost)' if lost else ''}")
         if status is S.CANCELING:
@@ -163,7 +144,7 @@ class Context:
             until = now + timedelta(seconds=seconds)
             self._record(Step(seq, "sleep", S.WAITING, self.attempt,
                               output={"until": to_rfc3339(until)}, started_at=now))  # fmt: skip
-        self._execution.suspend(self._owner, self.run_id, until=until)
+        self._link.suspend(until=until)
         raise Suspended(self.run_id)
 
     def wait_for_event(self, key: str) -> Any:
@@ -177,7 +158,7 @@ class Context:
             self.checkpoint()
             self._record(Step(seq, f"event:{key}", S.WAITING, self.attempt,
                               started_at=self._clock()))  # fmt: skip
-        self._execution.suspend(self._owner, self.run_id, event=key)
+        self._link.suspend(event=key)
         raise Suspended(self.run_id)
 
     def child(self, workflow: str, input: dict[str, Any] | None = None) -> Any:
@@ -188,27 +169,31 @@ class Context:
         if recorded is None:
             self.checkpoint()
             # The key makes a repeated start (after a crash) find the same child.
-            child = self._start_child(workflow, input or {}, f"{self.run_id}:{seq}")
+            child = self._link.start_child(workflow, input or {}, f"{self.run_id}:{seq}")
             started = {"child_run_id": child.id}
             recorded = Step(seq, f"child:{workflow}", S.WAITING, self.attempt,
                             output=started, started_at=self._clock())  # fmt: skip
             self._record(recorded)
         child_id = str((recorded.output or {})["child_run_id"])
-        child = self._get_run(child_id)
+        child = self._link.child(child_id)
         if child.status.is_terminal:
             if recorded.status is not S.COMPLETED:
-                self._record(replace(recorded, status=S.COMPLETED, finished_at=self._clock()))
+                self._record(replace(recorded, status=S.COMPLETED, finished_at=self._clock()),
+                             must_land=True)  # fmt: skip
             if child.status is not S.COMPLETED:
                 raise WorkflowError(f"child run {child_id} ended {child.status}", "CHILD_FAILED")
             return child.result
-        self._execution.suspend(self._owner, self.run_id, event=CHILD_EVENT + child_id)
+        self._link.suspend(event=CHILD_EVENT + child_id)
         raise Suspended(self.run_id)
 
-    def record_failure(self, code: str, message: str) -> None:
-        """Record an error raised outside any step, so that ``error_code`` finds the run."""
+    def record_failure(self, code: str, message: str) -> Step:
+        """The record of an error raised outside any step, so that ``error_code`` finds
+        the run (it travels with the run's ending)."""
         seq = self._next()
         now = self._clock()
-        self._record(self._failed(seq, "workflow", now, code, message))
+        failed = self._failed(seq, "workflow", now, code, message)
+        self._record(failed)
+        return failed
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -216,9 +201,9 @@ class Context:
         self._seq += 1
         return self._seq
 
-    def _record(self, step: Step) -> None:
+    def _record(self, step: Step, *, must_land: bool = False) -> None:
         self._recorded[step.seq] = step
-        self._execution.record_step(self._owner, self.run_id, step)
+        self._link.note(step, must_land=must_land)
 
     def _failed(self, seq: int, name: str, started: datetime, code: str, message: str) -> Step:
         return Step(seq, name, S.FAILED, self.attempt, errors=(StepError(code, message),),

@@ -1,119 +1,107 @@
 """The worker: registers an ``App``'s workflows, then claims and executes their runs.
 
-Threads: ``concurrency`` executors (each claims one run at a time), a heartbeat that
-renews the leases of the runs being executed and learns of cancels, pauses and
-terminations, and (optionally) housekeeping that requeues runs of vanished workers,
-wakes sleepers and times runs out. Any number of workers, in any number of processes on
-any number of machines, can share one database.
+One loop over any ``Transport`` (in-process over the database, or over HTTP holding only
+a project key). Threads: a dispatcher that claims as many runs as there are free
+executor threads, in one call that waits for work when there is none; the
+``concurrency`` executors; a heartbeat that renews the leases of the runs being executed
+and learns of cancels, pauses and terminations; a finisher that ends finished runs in
+batches (one call for all that finished meanwhile); and a shipper that sends the runs'
+logs, and step records that have waited a moment, in batches.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-import os
 import queue
 import signal
-import socket
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import orjson
 
-from runyard.core.errors import Unavailable
-from runyard.core.models import Role, Run
-from runyard.core.retry import RetryPolicy
+from runyard.core.errors import LeaseLost, Unavailable
+from runyard.core.execution import Claim, Ended, Ending, Outcome
+from runyard.core.models import Run
 from runyard.core.times import Clock, utcnow
-from runyard.service.access import Principal
-from runyard.service.callbacks import CallbackService
-from runyard.service.execution import Claim, ExecutionService, LeaseLost
-from runyard.service.inputs import TriggerIn, WorkflowIn
 from runyard.service.metrics import Metrics
-from runyard.service.retention import RetentionService
-from runyard.service.runs import RunService
-from runyard.service.schedules import ScheduleService
-from runyard.service.workflows import WorkflowService
-from runyard.store.database import Database
-from runyard.worker.context import Canceled, Context, Control, Stopped, Suspended, describe
+from runyard.worker import logs
+from runyard.worker.context import Canceled, Context, Stopped, Suspended, describe
+from runyard.worker.links import Disconnected, RunLink
 from runyard.worker.sdk import App, WorkflowDef, WorkflowError
+from runyard.worker.transport import Transport
 
 log = logging.getLogger("runyard.worker")
 
-
-def owner_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+FINISH_BATCH = 200  # endings sent together at most
+SHIP_EVERY = 0.2  # seconds between shipments of logs and of step records that waited
 
 
 class Worker:
     def __init__(
         self,
-        db: Database,
+        transport: Transport,
         app: App,
         *,
-        project_id: str,
         concurrency: int = 4,
         lease: timedelta = timedelta(seconds=30),
-        poll_seconds: float = 0.05,
-        housekeeping: bool = True,
+        claim_wait: float = 10.0,
         clock: Clock = utcnow,
         metrics: Metrics | None = None,
-        retention: timedelta | None = None,
     ) -> None:
+        self.transport = transport
         self.app = app
-        self.keep = retention
         self.concurrency = concurrency
         self.lease = lease
-        self.poll_seconds = poll_seconds
-        self.housekeeping = housekeeping
+        self.claim_wait = claim_wait
         self.clock = clock
-        self.owner = owner_name()
-        self.principal = Principal(project_id, Role.ADMIN)
-        self.execution = ExecutionService(db, clock, metrics)
-        self.runs = RunService(db, clock)
-        self.workflows = WorkflowService(db, clock)
-        self.schedules = ScheduleService(db, clock, self.runs)
-        self.callbacks = CallbackService(db, clock)
-        self.retention = RetentionService(db, clock)
+        self.metrics = metrics
+        self.owner = transport.owner
+        self.log_buffer = logs.LogBuffer(clock)
         self.by_id: dict[str, WorkflowDef] = {}
         # Each workflow function's parameters after ``ctx``, read once at registration.
         self._parameters: dict[str, list[inspect.Parameter]] = {}
-        self.active: dict[str, Control] = {}
+        self.active: dict[str, RunLink] = {}
         self._active_lock = threading.Lock()
         self._stopping = threading.Event()  # stop claiming
         self._halt = threading.Event()  # stop everything
-        self._completions: queue.Queue[tuple[Claim, Any]] = queue.Queue()
+        self._endings: queue.Queue[Ending] = queue.Queue()
         self._threads: list[threading.Thread] = []
+        self._dispatcher: threading.Thread | None = None
         self._slots = threading.BoundedSemaphore(max(concurrency, 1))
+        self._shipping = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
     def register(self) -> None:
         """Create each workflow, or a new version of it where its code's shape changed."""
-        for definition in self.app:
-            body = WorkflowIn.model_validate(definition.registration())
-            workflow, _ = self.workflows.create_or_version(self.principal, body)
-            self.by_id[workflow.id] = definition
+        definitions = list(self.app)
+        ids = self.transport.register([d.registration() for d in definitions])
+        for workflow_id, definition in zip(ids, definitions, strict=True):
+            self.by_id[workflow_id] = definition
             signature = inspect.signature(definition.fn)
-            self._parameters[workflow.id] = list(signature.parameters.values())[1:]
+            self._parameters[workflow_id] = list(signature.parameters.values())[1:]
 
     def start(self) -> None:
         self.register()
-        loops = [self._heartbeat_loop, self._complete_loop]
+        logs.install()
+        loops = [self._heartbeat_loop, self._finish_loop, self._ship_loop]
         if self.concurrency and self.by_id:
             self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="runyard-run")
             loops.append(self._dispatch_loop)
-        if self.housekeeping:
-            loops.append(self._housekeeping_loop)
         for index, loop in enumerate(loops):
             thread = threading.Thread(target=loop, name=f"runyard-worker-{index}", daemon=True)
             thread.start()
-            self._threads.append(thread)
+            if loop == self._dispatch_loop:
+                self._dispatcher = thread
+            else:
+                self._threads.append(thread)
         names = ", ".join(d.name for d in self.app)
         log.info("worker %s executing %s (concurrency %d)", self.owner, names, self.concurrency)
 
@@ -121,7 +109,10 @@ class Worker:
         """Stop claiming; let runs in progress finish for ``grace_seconds``, then hand the
         rest back to the queue (they resume after their last recorded step)."""
         self._stopping.set()  # no more claims; heartbeats go on while runs finish
+        self.transport.interrupt()
         deadline = time.monotonic() + grace_seconds
+        if self._dispatcher is not None:
+            self._dispatcher.join(timeout=max(grace_seconds, 1.0))
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         while time.monotonic() < deadline:
@@ -130,13 +121,14 @@ class Worker:
                     break
             time.sleep(0.05)
         with self._active_lock:
-            unfinished = list(self.active)
-        for run_id in unfinished:
-            self.execution.requeue(self.owner, run_id)
+            unfinished = list(self.active.values())
+        for link in unfinished:  # with the results its steps recorded meanwhile
+            self._endings.put(Ending(link.run_id, Outcome.REQUEUED, steps=link.take_for_ending()))
         self._halt.set()
         for thread in self._threads:
-            thread.join(timeout=5)
-        self.callbacks.close()
+            thread.join(timeout=15)
+        logs.uninstall()
+        self.transport.close()
 
     def run_until_signalled(self) -> None:
         """Start, and stop gracefully on SIGTERM or SIGINT (Ctrl-C)."""
@@ -151,47 +143,53 @@ class Worker:
     # -- loops ---------------------------------------------------------------------------
 
     def _dispatch_loop(self) -> None:
-        """Claim as many runs as there are free threads, in one transaction, and hand them
-        to the pool; wait for a free thread or, when the queue is empty, ``poll_seconds``."""
-        timeouts = {
-            wid: timedelta(seconds=d.timeout_seconds)
-            for wid, d in self.by_id.items()
-            if d.timeout_seconds
-        }
+        """Claim as many runs as there are free threads, in one call that waits for work
+        when there is none, and hand them to the pool."""
         pool = self._pool
         assert pool is not None, "start() makes the pool before the dispatcher"
-        found_work = False
+        workflow_ids = list(self.by_id)
         while not self._stopping.is_set():
-            if not self._slots.acquire(timeout=self.poll_seconds):
+            if not self._slots.acquire(timeout=0.1):
                 continue
             free = 1
             while free < self.concurrency and self._slots.acquire(blocking=False):
                 free += 1
+            claims: list[Claim] = []
+            sent_at = time.monotonic()
             try:
-                claims = self.execution.claim(
-                    self.principal.project_id, list(self.by_id), self.owner, limit=free,
-                    lease=self.lease, timeouts=timeouts, peek=not found_work,
+                claims = self.transport.claim(
+                    workflow_ids, limit=free, lease=self.lease, wait=self.claim_wait,
+                    stop=self._stopping,
                 )  # fmt: skip
+                self.transport.outage.ended(sent_at)
             except Unavailable as exc:
-                log.warning("claiming runs: %s", exc.detail)
-                claims = []
+                if not self._stopping.is_set():
+                    self.transport.outage.failed(exc)
+                    self._stopping.wait(1.0)
             except Exception:
                 log.exception("claiming runs failed; retrying")
-                claims = []
+                self._stopping.wait(1.0)
             for _ in range(free - len(claims)):
                 self._slots.release()
-            found_work = bool(claims)
             for claim in claims:
-                control = Control()
-                with self._active_lock:  # held from now on: renewed, and requeued on stop
-                    self.active[claim.run.id] = control
-                pool.submit(self._run_in_slot, claim, control)
-            if not claims:
-                self._stopping.wait(self.poll_seconds)
+                self._begin(pool, claim)
 
-    def _run_in_slot(self, claim: Claim, control: Control) -> None:
+    def _begin(self, pool: ThreadPoolExecutor, claim: Claim) -> None:
+        if self.metrics is not None:
+            waited = (self.clock() - claim.ready_at).total_seconds()
+            self.metrics.claim_latency.observe(max(waited, 0.0))
+        link = RunLink(claim.run.id, self.transport)
+        with self._active_lock:  # held from now on: renewed, and requeued on stop
+            self.active[claim.run.id] = link
         try:
-            self._execute(claim, control)
+            pool.submit(self._run_in_slot, claim, link)
+        except RuntimeError:  # the pool was shut down (stopping): stop() requeues it
+            self._slots.release()
+
+    def _run_in_slot(self, claim: Claim, link: RunLink) -> None:
+        try:
+            with logs.bound(self.log_buffer, claim.run.id):
+                self._execute(claim, link)
         finally:
             self._slots.release()
 
@@ -206,107 +204,143 @@ class Worker:
             active = dict(self.active)
         if not active:
             return
+        sent_at = time.monotonic()
         try:
-            statuses = self.execution.renew(self.owner, list(active), self.lease)
+            statuses = self.transport.renew(list(active), self.lease)
+            self.transport.outage.ended(sent_at)
         except Unavailable as exc:
-            log.warning("renewing leases: %s", exc.detail)
+            self.transport.outage.failed(exc)
             return
         except Exception:
             log.exception("renewing leases failed; retrying")
             return
-        for run_id, control in active.items():
-            control.update(statuses.get(run_id))
+        for run_id, link in active.items():
+            link.learn(statuses.get(run_id))
 
-    def _housekeeping_loop(self) -> None:
-        while not self._halt.wait(1.0):
-            try:
-                self.execution.housekeeping()
-                self.schedules.fire_due()
-                self.callbacks.deliver_due()
-                if self.keep is not None:
-                    self.retention.prune_due(self.keep)
-            except Unavailable as exc:  # the database is down or restarting: try again
-                log.warning("housekeeping: %s", exc.detail)
-            except Exception:
-                log.exception("housekeeping failed; retrying")
-
-    # -- one run -------------------------------------------------------------------------
-
-    def _execute(self, claim: Claim, control: Control) -> None:
-        definition = self.by_id[claim.run.workflow_id]
-        run = replace(claim.run, workflow_name=definition.name)
-        ctx = Context(
-            run, claim.steps, owner=self.owner, execution=self.execution, control=control,
-            clock=self.clock, get_run=lambda rid: self.runs.get(self.principal, rid),
-            start_child=lambda name, data, key: self._start_child(run, name, data, key),
-        )  # fmt: skip
-        completing = False
-        try:
-            result = _jsonable(definition.fn(ctx, **self._arguments(run)))
-            self._completions.put((claim, result))  # committed with others by the completer
-            completing = True
-        except Suspended:
-            pass
-        except Canceled:
-            self.execution.canceled(self.owner, run.id)
-        except Stopped:
-            self.execution.release(self.owner, run.id)
-        except LeaseLost as exc:
-            log.warning("%s", exc.detail)
-        except WorkflowError as exc:
-            self._fail(ctx, definition, exc.error_code, exc.message, retryable=exc.retryable)
-        except Exception as exc:
-            self._fail(ctx, definition, "UNHANDLED_EXCEPTION", describe(exc), retryable=True)
-        finally:
-            if not completing:
-                with self._active_lock:
-                    self.active.pop(run.id, None)
-
-    def _complete_loop(self) -> None:
-        """Commit finished runs in groups: one transaction for all that finished meanwhile."""
+    def _finish_loop(self) -> None:
+        """End finished runs in batches: one call for all that finished meanwhile."""
         while True:
             try:
-                first = self._completions.get(timeout=0.2)
+                first = self._endings.get(timeout=0.2)
             except queue.Empty:
                 if self._halt.is_set():
                     return
                 continue
             batch = [first]
-            while len(batch) < 200:
+            while len(batch) < FINISH_BATCH:
                 try:
-                    batch.append(self._completions.get_nowait())
+                    batch.append(self._endings.get_nowait())
                 except queue.Empty:
                     break
-            self._complete(batch)
+            self._finish(batch)
 
-    def _complete(self, batch: list[tuple[Claim, Any]]) -> None:
-        try:
-            misses = set(self.execution.complete_many(self.owner, batch))
-        except Exception:
-            log.exception("completing %d runs together failed; completing one by one", len(batch))
-            misses = set(range(len(batch)))
-        for index, (claim, result) in enumerate(batch):
+    def _finish(self, batch: list[Ending]) -> None:
+        self._ship_logs()  # a run's log is whole by the time it ends
+        results = self._send_endings(batch)
+        for ended in results:
+            if ended.status is None:
+                reason = ended.refused.detail if ended.refused else "refused"
+                log.warning("run %s was not ended here: %s", ended.run_id, reason)
+            elif self.metrics is not None and ended.status.is_terminal:
+                self.metrics.runs_finished.labels(ended.status.value).inc()
+        with self._active_lock:
+            for ending in batch:
+                self.active.pop(ending.run_id, None)
+
+    def _send_endings(self, batch: list[Ending]) -> list[Ended]:
+        """What became of each ending, trying again while runyard is away (a few times
+        only once the worker is halting); none if they could not be sent."""
+        attempt = 0
+        while True:
+            attempt += 1
+            sent_at = time.monotonic()
             try:
-                if index in misses:
-                    self.execution.complete(self.owner, claim.run.id, result)
-            except LeaseLost as exc:
-                log.warning("%s", exc.detail)
+                results = self.transport.finish(batch)
+                self.transport.outage.ended(sent_at)
+                return results
+            except Unavailable as exc:
+                self.transport.outage.failed(exc)
+                if self._halt.is_set() and attempt > 3:
+                    log.warning("giving up ending %d runs: %s", len(batch), exc.detail)
+                    return []
+                self._halt.wait(min(0.2 * 2**attempt, 5.0))
             except Exception:
-                log.exception("completing run %s failed; its lease will expire", claim.run.id)
-            finally:
-                with self._active_lock:
-                    self.active.pop(claim.run.id, None)
+                log.exception("ending %d runs failed; their leases will expire", len(batch))
+                return []
 
-    def _fail(
-        self, ctx: Context, definition: WorkflowDef, code: str, message: str, *, retryable: bool
-    ) -> None:
-        policy = RetryPolicy(definition.retries, definition.backoff_seconds)
+    def _ship_loop(self) -> None:
+        """Ship log lines, and step records that waited ``SHIP_EVERY``; a last time once
+        halted."""
+        while True:
+            halted = self._halt.wait(SHIP_EVERY)
+            self._ship_logs()
+            with self._active_lock:
+                links = list(self.active.values())
+            for link in links:
+                if link.waited(SHIP_EVERY):
+                    # A lost lease or an outage: the run's own thread finds out next call.
+                    with suppress(LeaseLost, Disconnected):
+                        link.flush(all_of_it=True)
+            if halted:
+                return
+
+    def _ship_logs(self) -> None:
+        with self._shipping:  # one shipment at a time: each run's lines stay in order
+            self._ship_buffered()
+
+    def _ship_buffered(self) -> None:
+        while lines := self.log_buffer.take():
+            try:
+                self.transport.write_logs(lines)
+            except Unavailable as exc:  # kept (bounded) for the next shipment
+                self.log_buffer.put_back(lines)
+                self.transport.outage.failed(exc)
+                return
+            except Exception as exc:  # refused: never sent again, or they would block the rest
+                log.warning("%d log lines were refused: %s", len(lines), exc)
+
+    # -- one run -------------------------------------------------------------------------
+
+    def _execute(self, claim: Claim, link: RunLink) -> None:
+        definition = self.by_id[claim.run.workflow_id]
+        run = replace(claim.run, workflow_name=definition.name)
+        ctx = Context(run, claim.steps, link=link, clock=self.clock, on_step=self._observe(run))
+        ending: Ending | None = None
         try:
-            if not ctx.failed_in_step:
-                ctx.record_failure(code, message)
-            self.execution.fail(self.owner, ctx.run_id, message, policy, retryable=retryable)
+            result = _jsonable(definition.fn(ctx, **self._arguments(run)))
+            ending = Ending(run.id, Outcome.COMPLETED, result=result)
+        except Suspended:
+            pass
+        except Canceled:
+            ending = Ending(run.id, Outcome.CANCELED)
+        except Stopped:
+            _, lost = link.seen()
+            ending = None if lost else Ending(run.id, Outcome.RELEASED)
         except LeaseLost as exc:
             log.warning("%s", exc.detail)
+        except Disconnected as exc:  # runyard is away: the lease expires, the run resumes
+            log.warning("run %s: %s; it resumes once its lease expires", run.id, exc)
+        except WorkflowError as exc:
+            ending = self._failure(ctx, exc.error_code, exc.message, retryable=exc.retryable)
+        except Exception as exc:
+            ending = self._failure(ctx, "UNHANDLED_EXCEPTION", describe(exc), retryable=True)
+        if ending is None:
+            with self._active_lock:
+                self.active.pop(run.id, None)
+            return
+        # Ended by the finisher, with the records still waiting in the run's outbox.
+        self._endings.put(replace(ending, steps=link.take_for_ending()))
+
+    def _failure(self, ctx: Context, code: str, message: str, *, retryable: bool) -> Ending:
+        if not ctx.failed_in_step:
+            ctx.record_failure(code, message)
+        return Ending(ctx.run_id, Outcome.FAILED, error=message, retryable=retryable)
+
+    def _observe(self, run: Run) -> Any:
+        if self.metrics is None:
+            return None
+        duration = self.metrics.step_duration.labels(run.workflow_name or "")
+        return lambda _name, seconds: duration.observe(seconds)
 
     def _arguments(self, run: Run) -> dict[str, Any]:
         parameters = self._parameters[run.workflow_id]
@@ -321,12 +355,6 @@ class Worker:
                 f"input lacks {', '.join(missing)}", "INVALID_INPUT", retryable=False
             )
         return {k: v for k, v in run.input.items() if k in names}
-
-    def _start_child(self, parent: Run, workflow: str, data: dict[str, Any], key: str) -> Run:
-        body = TriggerIn.model_validate({"input": data, "parent_run_id": parent.id})
-        return self.execution.start_child(
-            self.owner, parent.id, lambda: self.runs.trigger(self.principal, workflow, body, key)[0]
-        )
 
 
 def _jsonable(value: Any) -> Any:

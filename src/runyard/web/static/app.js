@@ -54,6 +54,17 @@ function liveRun() {
   const holder = document.querySelector("#run-live[data-live]");
   if (!holder || !window.EventSource) return;
   const source = new EventSource(holder.dataset.live);
+  const log = document.getElementById("run-log");
+  source.addEventListener("log", (event) => {
+    const data = JSON.parse(event.data);
+    if (!log || log.dataset.html === data.html) return;
+    const shown = log.querySelector("pre");
+    const atEnd = !shown || shown.scrollTop + shown.clientHeight >= shown.scrollHeight - 4;
+    log.dataset.html = data.html;
+    log.innerHTML = data.html;
+    const now = log.querySelector("pre");
+    if (now && atEnd) now.scrollTop = now.scrollHeight;  // follow the end, unless scrolled up
+  });
   source.addEventListener("run", (event) => {
     const data = JSON.parse(event.data);
     if (holder.dataset.html === data.html) return;
