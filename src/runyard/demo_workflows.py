@@ -6,6 +6,7 @@ for an event: ``curl -X POST .../api/v1/events -d '{"key": "approve:<order>"}'``
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from runyard.worker import App, Context, WorkflowError, workflow
 
 ERROR_CODES = ["CAPTCHA_BLOCKED", "NAVIGATION_TIMEOUT", "LOGIN_FAILED"]
+log = logging.getLogger("demo")
 
 
 def _work(seconds: float) -> None:
@@ -20,10 +22,15 @@ def _work(seconds: float) -> None:
 
 
 def _scrape(url: str) -> dict[str, Any]:
+    print(f"loading {url}")  # a run's print output and logging records are its log
     _work(random.uniform(0.1, 0.4))
     if random.random() < 0.3:
-        raise WorkflowError(f"could not load {url}", random.choice(ERROR_CODES))
-    return {"url": url, "price": round(random.uniform(5, 500), 2)}
+        code = random.choice(ERROR_CODES)
+        log.warning("the page refused us: %s", code)
+        raise WorkflowError(f"could not load {url}", code)
+    price = round(random.uniform(5, 500), 2)
+    print(f"read the price: {price}")
+    return {"url": url, "price": price}
 
 
 @workflow(name="demo-price-check", title="Price check (fails now and then)", retries=1,
@@ -46,6 +53,7 @@ def pack_item(ctx: Context, sku: str) -> dict[str, Any]:
 def fulfil_order(ctx: Context, order: str = "ORD-1", skus: list[str] | None = None) -> Any:
     """Packs each item in a child run, then ships."""
     packed = [ctx.child("demo-pack-item", {"sku": sku}) for sku in skus or ["SKU-1", "SKU-2"]]
+    print(f"packed {len(packed)} items of {order}; shipping")
     ctx.progress(80)
     ctx.step("ship", _work, 0.3)
     return {"order": order, "items": packed}

@@ -218,7 +218,10 @@ def projects_list(ctx: typer.Context) -> None:
 def keys_create(
     ctx: typer.Context,
     project_id: Annotated[str, typer.Option("--for", help="Project id the key belongs to.")],
-    role: Annotated[str, typer.Option(help="read, write or admin.")] = "read",
+    role: Annotated[
+        str,
+        typer.Option(help="read, write, admin, or worker (executes runs: runyard worker --url)."),
+    ] = "read",
     name: Annotated[str, typer.Option(help="A label for the key.")] = "",
 ) -> None:
     """Create an API key. Its secret is printed once and cannot be shown again."""

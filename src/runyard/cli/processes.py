@@ -305,6 +305,8 @@ def _remote_worker(
         _worker(transport, app, concurrency, lease, metrics).run_until_signalled()
     except RunyardError as exc:  # a refused key, say: one line, not a traceback
         fail(exc.detail)
+    except KeyboardInterrupt:
+        fail("stopped before it started", 130)
     finally:
         transport.close()
 

@@ -40,6 +40,7 @@ log = logging.getLogger("runyard.worker")
 
 FINISH_BATCH = 200  # endings sent together at most
 SHIP_EVERY = 0.2  # seconds between shipments of logs and of step records that waited
+GATHER_SECONDS = 0.005  # a busy worker's wait for more free threads before it claims
 
 
 class Worker:
@@ -131,11 +132,21 @@ class Worker:
         self.transport.close()
 
     def run_until_signalled(self) -> None:
-        """Start, and stop gracefully on SIGTERM or SIGINT (Ctrl-C)."""
+        """Start, and stop gracefully on SIGTERM or SIGINT (Ctrl-C). A signal while it is
+        still starting (waiting for an unreachable server, say) ends it at once, with
+        ``KeyboardInterrupt``: it holds no run yet."""
         done = threading.Event()
+        started = False
+
+        def stop(*_: object) -> None:
+            if not started:
+                raise KeyboardInterrupt
+            done.set()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: done.set())
+            signal.signal(sig, stop)
         self.start()
+        started = True
         done.wait()
         log.info("worker %s stopping", self.owner)
         self.stop()
@@ -148,11 +159,17 @@ class Worker:
         pool = self._pool
         assert pool is not None, "start() makes the pool before the dispatcher"
         workflow_ids = list(self.by_id)
+        busy = False  # the last claim took all it asked for: more work is likely queued
         while not self._stopping.is_set():
             if not self._slots.acquire(timeout=0.1):
                 continue
             free = 1
-            while free < self.concurrency and self._slots.acquire(blocking=False):
+            # Busy, wait a moment for more threads to come free, so as to claim for them
+            # in the same call: fewer, fuller claims when runs are short.
+            gather_until = time.monotonic() + (GATHER_SECONDS if busy else 0)
+            while free < self.concurrency and self._slots.acquire(
+                timeout=max(gather_until - time.monotonic(), 0)
+            ):
                 free += 1
             claims: list[Claim] = []
             sent_at = time.monotonic()
@@ -169,6 +186,7 @@ class Worker:
             except Exception:
                 log.exception("claiming runs failed; retrying")
                 self._stopping.wait(1.0)
+            busy = len(claims) == free
             for _ in range(free - len(claims)):
                 self._slots.release()
             for claim in claims:
