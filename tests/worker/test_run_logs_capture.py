@@ -14,6 +14,7 @@ import pytest
 from runyard.core.models import Role
 from runyard.core.times import utcnow
 from runyard.service.access import Principal
+from runyard.service.housekeeping import Housekeeper
 from runyard.service.inputs import TriggerIn
 from runyard.service.projects import ProjectService
 from runyard.service.run_logs import LogService
@@ -57,23 +58,36 @@ def failing(ctx: Context) -> None:
 
 
 @workflow()
+def napping(ctx: Context) -> str:
+    print("before the nap")
+    ctx.step("prepare", lambda: print("preparing"))
+    print("going to sleep")
+    ctx.sleep(0.2)  # the run resumes later, replaying the step and the prints before it
+    print("after the nap")
+    return "rested"
+
+
+@workflow()
 def loud(ctx: Context, lines: int) -> int:
     for n in range(lines):
         print(f"line {n}")
     return lines
 
 
-APP = App(chatty, failing, loud)
+APP = App(chatty, failing, napping, loud)
 
 
 @pytest.fixture
 def worker(db: Database, transports: Transports) -> Iterator[tuple[Principal, Worker]]:
     project = ProjectService(db, utcnow).bootstrap(None)
+    housekeeper = Housekeeper(db)  # wakes the sleeping run
+    housekeeper.start()
     running = Worker(transports.make(project.id), APP, concurrency=2,
                      lease=timedelta(seconds=5))  # fmt: skip
     running.start()
     yield Principal(project.id, Role.ADMIN), running
     running.stop(grace_seconds=5)
+    housekeeper.stop()
 
 
 def _ended_log(db: Database, admin: Principal, name: str, **data: object) -> list[tuple[str, ...]]:
@@ -114,6 +128,18 @@ def test_a_failing_steps_log_keeps_its_traceback(
     assert (level, step) == ("error", "boom")
     assert message.startswith("caught it\nTraceback")
     assert "ValueError: bad value" in message
+
+
+def test_a_resumed_run_does_not_log_again_what_it_replays(
+    db: Database, worker: tuple[Principal, Worker]
+) -> None:
+    admin, _ = worker
+    assert [message for _, _, message in _ended_log(db, admin, "napping")] == [
+        "before the nap",
+        "preparing",
+        "going to sleep",
+        "after the nap",
+    ]
 
 
 def test_thousands_of_lines_arrive_whole_and_in_order(

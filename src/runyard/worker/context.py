@@ -63,6 +63,10 @@ class Context:
         self.input = run.input
         self._recorded = {s.seq: s for s in steps}
         self._seq = 0
+        # A resumed run replays its recorded calls up to the last one: what its code
+        # writes until then it wrote in an earlier attempt (not its log a second time).
+        self._replay_until = max(self._recorded, default=0)
+        logs.replaying(self._replay_until > 0)
         self._link = link
         self._clock = clock
         self._on_step = on_step  # (step name, seconds) of each step executed here
@@ -199,6 +203,8 @@ class Context:
 
     def _next(self) -> int:
         self._seq += 1
+        if self._seq >= self._replay_until:
+            logs.replaying(False)
         return self._seq
 
     def _record(self, step: Step, *, must_land: bool = False) -> None:

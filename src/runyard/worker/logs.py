@@ -4,7 +4,8 @@ A worker thread executing a run is *bound* to it (``bound``); while it is, every
 writes to ``sys.stdout`` (level info) or ``sys.stderr`` (error), and every ``logging``
 record it emits, goes into the worker's ``LogBuffer`` as a line of that run's log, with
 the step it ran in. Printed text still reaches the terminal too. Lines written from
-threads the workflow starts itself are not captured (they are not bound).
+threads the workflow starts itself are not captured (they are not bound), nor those a
+resumed run writes again while it replays its recorded steps.
 
 The buffer is bounded and never blocks: a workflow never waits for its log. The worker
 ships the buffer in batches; when the server is away and the buffer fills, new lines are
@@ -89,6 +90,7 @@ class _Binding(threading.local):
     run_id: str = ""
     step: str | None = None
     quiet: int = 0
+    replaying: bool = False
     partial: dict[str, str]
 
     def __init__(self) -> None:
@@ -100,7 +102,7 @@ _here = _Binding()
 
 def _emit(level: LogLevel, message: str) -> None:
     sink = _here.sink
-    if sink is None or _here.quiet:
+    if sink is None or _here.quiet or _here.replaying:
         return
     sink.add(LogLine(_here.run_id, sink.clock(), level, clip(message), _here.step))
 
@@ -117,6 +119,13 @@ def bound(sink: LogBuffer, run_id: str) -> Iterator[None]:
             if rest:
                 _emit(_STREAM_LEVELS[name], rest)
         _here.sink, _here.run_id, _here.step, _here.partial = None, "", None, {}
+        _here.replaying = False
+
+
+def replaying(on: bool) -> None:
+    """While a resumed run replays what an earlier attempt already did (up to its last
+    recorded step), what the workflow writes is not its log again: it was the first time."""
+    _here.replaying = on
 
 
 @contextmanager
