@@ -9,64 +9,10 @@ against the runs it loaded. Every test runs on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import httpx
-import pytest
-from benchmarks.server import running_server
-
-from tests.api.dialect_corpus import WORKFLOWS, at, base_time, newest_first, run_id, runs
-from tests.conftest import ADMIN_KEY, IN_CI
-
-HERE = Path(__file__).resolve().parent
-CLIENTS_PYTHON = Path(
-    os.environ.get("RUNYARD_CLIENTS_PYTHON", HERE.parents[1] / ".venv-clients" / "bin" / "python")
-)
-TOP_LEVEL = [1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14]
-
-if not CLIENTS_PYTHON.exists():
-    reason = f"the official clients' venv is missing ({CLIENTS_PYTHON}); run python3 dev.py test"
-    if IN_CI:
-        raise RuntimeError(reason)
-    pytest.skip(reason, allow_module_level=True)
-
-
-class Live:
-    """A served runyard holding the dialect corpus."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_KEY}"})
-        self.workflows = {}
-        for body in WORKFLOWS:
-            made = self.http.post("/api/v1/workflows", json=body)
-            assert made.status_code == 201, made.text
-            self.workflows[body["name"]] = made.json()
-        self.base = base_time()
-        imported = self.http.post("/api/v1/runs/import", json={"runs": runs(self.base)})
-        assert imported.json() == {"imported": 14, "skipped": 0}, imported.text
-        self.project = self.workflows["crm-sync"]["project_id"]
-
-    def drive(self, vendor: str, **args: Any) -> Any:
-        done = subprocess.run(
-            [str(CLIENTS_PYTHON), str(HERE / f"drive_{vendor}.py"),
-             f"{self.url}/compat/{vendor}", ADMIN_KEY, json.dumps(args)],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
-
-
-@pytest.fixture
-def live(database_url: str, tmp_path: Path) -> Iterator[Live]:
-    with running_server(database_url, ADMIN_KEY, tmp_path / "serve.log") as url:
-        found = Live(url)
-        yield found
-        found.http.close()
+from tests.api.dialect_corpus import at, newest_first, run_id
+from tests.clients.conftest import CLIENTS_PYTHON, HERE, TOP_LEVEL, Live
 
 
 def test_skyvern_client(live: Live) -> None:
