@@ -57,7 +57,8 @@ class Database:
             reason = str(getattr(failed, "orig", None) or failed).strip().splitlines()[0]
             where = self.engine.url.render_as_string(hide_password=True)
             raise Unavailable(f"cannot reach the database {where}: {reason}") from None
-        migrate.upgrade(self.engine)
+        # Processes starting together on a new database migrate one after another.
+        migrate.upgrade(self.engine, first=dialect_hooks.lock_for_migrations)
 
     def dispose(self) -> None:
         self.upkeep.stop()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
-
-from runyard.store import dialect_hooks
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,11 +20,15 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision``; a no-op when it is there already."""
+def upgrade(
+    engine: Engine, revision: str = "head", *, first: Callable[[Connection], None] | None = None
+) -> None:
+    """Bring the database to ``revision``; a no-op when it is there already. ``first``
+    begins the migrating transaction (``Database.upgrade`` takes the migration lock)."""
     config = alembic_config()
     with engine.connect().execution_options(write=True) as conn:
-        dialect_hooks.lock_for_migrations(conn)
+        if first is not None:
+            first(conn)
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
         conn.commit()
