@@ -73,7 +73,7 @@ class BulkService:
         page_query = replace(scoped, limit=BATCH)
         while True:  # a page at a time, each in one transaction
             page = self.runs.page(page_query)
-            done = act(principal, [run.id for run in page.runs])
+            done = len(act(principal, [run.id for run in page.runs]))
             applied, skipped = applied + done, skipped + len(page.runs) - done
             if not page.has_more or page.last is None:
                 break

@@ -8,6 +8,7 @@ changes cannot both apply.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -262,28 +263,41 @@ class RunService:
     def _cancel_change(self, run: Run) -> Run:
         return transition(run, cancel_target(run.status), self.clock())
 
-    def cancel_many(self, principal: Principal, run_ids: Sequence[str]) -> int:
-        """Cancel these runs in one transaction; returns how many could be (a run that
-        ended or changed meanwhile is left as it is)."""
+    def cancel_many(self, principal: Principal, run_ids: Sequence[str]) -> list[str]:
+        """Cancel these runs in one transaction; returns the ids of those that were (a run
+        that ended, changed meanwhile or is not this project's is left out)."""
         return self._many(principal, run_ids, lambda conn, run_id: self._change_in(
             conn, principal, run_id, self._cancel_change))  # fmt: skip
 
-    def retry_many(self, principal: Principal, run_ids: Sequence[str]) -> int:
-        """Retry these finished runs in one transaction; returns how many were."""
+    def retry_many(self, principal: Principal, run_ids: Sequence[str]) -> list[str]:
+        """Retry these finished runs in one transaction; returns the ids of those retried."""
         return self._many(principal, run_ids, lambda conn, run_id: self._retry_in(
             conn, principal, run_id, None))  # fmt: skip
 
-    def _many(self, principal: Principal, run_ids: Sequence[str], act: Any) -> int:
+    def _many(self, principal: Principal, run_ids: Sequence[str], act: Any) -> list[str]:
         principal.require(Role.WRITE)
-        done = 0
+        done: list[str] = []
         with self.db.write() as conn:
             for run_id in run_ids:
                 try:
                     act(conn, run_id)
-                    done += 1
-                except (IllegalTransition, Conflict):  # raised before anything was written
+                except (IllegalTransition, Conflict, NotFound):  # raised before any write
                     continue
+                done.append(run_id)
         return done
+
+    @contextmanager
+    def triggering(self, principal: Principal) -> Iterator[Callable[[str, TriggerIn], Run]]:
+        """One write transaction in which to queue several runs, all or none: yields
+        ``trigger(workflow_ref, body) -> Run`` (a dialect's batch call uses it)."""
+        principal.require(Role.WRITE)
+        with self.db.write() as conn:
+
+            def trigger(workflow_ref: str, body: TriggerIn) -> Run:
+                made = self.create_in(conn, principal, workflow_ref, body, None)
+                return made[0] if isinstance(made, tuple) else made
+
+            yield trigger
 
     def report(self, principal: Principal, run_id: str, patch: RunPatch) -> Run:
         """An executor reports on a run: status (through the table), result, error, progress."""

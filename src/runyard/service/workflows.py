@@ -63,12 +63,23 @@ class WorkflowService:
         return workflow
 
     def all(
-        self, principal: Principal, types: tuple[str, ...] = (), *, with_counts: bool = True
+        self,
+        principal: Principal,
+        types: tuple[str, ...] = (),
+        *,
+        with_counts: bool = True,
+        search: str | None = None,
     ) -> list[Workflow]:
+        """The project's live workflows; ``search`` keeps those whose name or title holds it
+        (any case)."""
         with self.db.read() as conn:
-            return workflow_rows.list_workflows(
+            found = workflow_rows.list_workflows(
                 conn, principal.project_id, types=types, with_counts=with_counts
             )
+        if not search:
+            return found
+        needle = search.casefold()
+        return [w for w in found if needle in w.name.casefold() or needle in w.title.casefold()]
 
     def overview(self, principal: Principal) -> list[WorkflowOverview]:
         """Every live workflow with its versions, run counts by status and last run."""
