@@ -27,6 +27,7 @@ from benchmarks.server import running_server
 from fastapi import routing
 from starlette.routing import Mount
 
+from runyard.api.dialects import skyvern_unsupported
 from runyard.web.session import KEY_COOKIE, csrf_token
 from tests.api.conftest import introspected_app
 from tests.conftest import ADMIN_KEY
@@ -151,6 +152,7 @@ def dry_bulk(t: Tenant) -> Call:
 
 CC, PO, NX = "/compat/cloudcruise", "/compat/polos/api/v1", "/compat/noxus/v1"
 WK = "/api/v1/worker"
+SK = "/compat/skyvern/v1"
 
 
 def held_run(t: Tenant, action: str, body: dict[str, Any]) -> Call:
@@ -342,6 +344,14 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda t: Call("POST", f"{PO}/workflows/{t.workflow_id}/run", json={}),
         names_objects=True,
     ),
+    ("POST", f"{PO}/workflows/batch_run"): rule(
+        "write",
+        lambda t: Call(
+            "POST",
+            f"{PO}/workflows/batch_run",
+            json={"workflows": [{"workflow_id": "shared-name"}]},
+        ),
+    ),
     ("GET", f"{PO}/executions/{{execution_id}}"): rule(
         "read", lambda t: Call("GET", f"{PO}/executions/{t.run_id}"), names_objects=True
     ),
@@ -377,6 +387,56 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda t: Call("POST", f"/compat/skyvern/v1/runs/{t.live_run_id}/cancel"),
         names_objects=True,
     ),
+    ("GET", f"{SK}/runs"): rule(
+        "read", lambda t: Call("GET", f"{SK}/runs", {"search_key": t.marker})
+    ),
+    ("POST", f"{SK}/runs/cancel"): rule(  # another project's run is listed as failed
+        "write", lambda t: Call("POST", f"{SK}/runs/cancel", json={"run_ids": [t.live_run_id]})
+    ),
+    ("GET", f"{SK}/runs/{{run_id}}/timeline"): rule(
+        "read", lambda t: Call("GET", f"{SK}/runs/{t.run_id}/timeline"), names_objects=True
+    ),
+    **{
+        ("POST", f"{SK}/run/{kind}"): rule(
+            "write",
+            lambda t, kind=kind: Call("POST", f"{SK}/run/{kind}", json={"agent_id": t.workflow_id}),
+            names_objects=True,
+        )
+        for kind in ("agents", "workflows")
+    },
+    **{
+        rule_key: each
+        for kind in ("agents", "workflows")
+        for rule_key, each in {
+            ("POST", f"{SK}/{kind}/runs/{{workflow_run_id}}/retry"): rule(
+                "write",
+                lambda t, kind=kind: Call("POST", f"{SK}/{kind}/runs/{t.run_id}/retry"),
+                names_objects=True,
+            ),
+            ("GET", f"{SK}/{kind}"): rule("read", lambda t, kind=kind: Call("GET", f"{SK}/{kind}")),
+            ("GET", f"{SK}/{kind}/{{workflow_permanent_id}}"): rule(
+                "read",
+                lambda t, kind=kind: Call("GET", f"{SK}/{kind}/{t.workflow_id}"),
+                names_objects=True,
+            ),
+            ("POST", f"{SK}/{kind}/{{workflow_id}}/delete"): rule(
+                "write",
+                lambda t, kind=kind: Call("POST", f"{SK}/{kind}/{t.spare_workflow_id}/delete"),
+                names_objects=True,
+            ),
+        }.items()
+    },
+    # what runyard does not keep: any key but a worker key gets Skyvern's 404
+    **{
+        (method, f"/compat/skyvern{family}{{rest}}"): rule(
+            "read", lambda t, m=method, f=family: Call(m, f"/compat/skyvern{f}/x")
+        )
+        for family in skyvern_unsupported.FAMILIES
+        for method in skyvern_unsupported.METHODS
+    },
+    ("GET", f"{SK}/runs/{{run_id}}/artifacts"): rule(
+        "read", lambda t: Call("GET", f"{SK}/runs/{t.run_id}/artifacts"), names_objects=True
+    ),
     ("GET", f"{CC}/runs"): rule("read", lambda t: Call("GET", f"{CC}/runs")),
     ("GET", f"{CC}/run/{{session_id}}"): rule(
         "read", lambda t: Call("GET", f"{CC}/run/{t.run_id}"), names_objects=True
@@ -384,6 +444,45 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{CC}/run/{{session_id}}/interrupt"): rule(
         "write", lambda t: Call("POST", f"{CC}/run/{t.live_run_id}/interrupt"), names_objects=True
     ),
+    ("GET", f"{CC}/workflows"): rule("read", lambda t: Call("GET", f"{CC}/workflows")),
+    ("GET", f"{CC}/workflows/{{workflow_id}}/metadata"): rule(
+        "read",
+        lambda t: Call("GET", f"{CC}/workflows/{t.workflow_id}/metadata"),
+        names_objects=True,
+    ),
+    ("POST", f"{CC}/run"): rule(
+        "write",
+        lambda t: Call("POST", f"{CC}/run", json={"workflow_id": t.workflow_id}),
+        names_objects=True,
+    ),
+    # A client's stream shows the runs that client started in the key's own project: the
+    # same client id under another project's key is another client (read until its ping).
+    ("GET", f"{CC}/run/clients/{{client_id}}/events"): rule(
+        "read", lambda t: Call("GET", f"{CC}/run/clients/{t.name}/events")
+    ),
+    # What runyard does not keep (vault, secrets, browsers...): a 404 for any reading key.
+    **{
+        (method, f"{CC}{path}"): rule(
+            "read",
+            lambda t, method=method, path=path: Call(
+                method, CC + path.format(session_id=t.live_run_id, secret_provider_id="p")
+            ),
+            names_objects="{session_id}" in path,
+        )
+        for method, path in (
+            ("GET", "/vault"),
+            ("POST", "/vault"),
+            ("PUT", "/vault"),
+            ("DELETE", "/vault"),
+            ("GET", "/vault/tfa-code"),
+            ("GET", "/secret-providers"),
+            ("GET", "/secret-providers/{secret_provider_id}/items"),
+            ("GET", "/live/sessions/{session_id}/connection"),
+            ("POST", "/run/{session_id}/user_interaction"),
+            ("POST", "/run/{session_id}/new_input_variables"),
+            ("POST", "/webhooks/{session_id}/replay"),
+        )
+    },
     ("GET", f"{NX}/runs"): rule("read", lambda t: Call("GET", f"{NX}/runs")),
     ("GET", f"{NX}/workflows/{{workflow_id}}/runs"): rule(
         "read", lambda t: Call("GET", f"{NX}/workflows/{t.workflow_id}/runs"), names_objects=True
@@ -396,6 +495,28 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{NX}/runs/{{run_id}}/stop"): rule(
         "write", lambda t: Call("POST", f"{NX}/runs/{t.live_run_id}/stop"), names_objects=True
     ),
+    ("GET", f"{NX}/workflows"): rule("read", lambda t: Call("GET", f"{NX}/workflows")),
+    ("GET", f"{NX}/workflows/{{workflow_id}}"): rule(
+        "read", lambda t: Call("GET", f"{NX}/workflows/{t.workflow_id}"), names_objects=True
+    ),
+    ("POST", f"{NX}/workflows/{{workflow_id}}/runs"): rule(
+        "write",
+        lambda t: Call("POST", f"{NX}/workflows/{t.workflow_id}/runs", json={"input": {}}),
+        names_objects=True,
+    ),
+    ("POST", f"{NX}/runs/search"): rule(
+        "read", lambda t: Call("POST", f"{NX}/runs/search", json={"query": t.marker})
+    ),
+    ("GET", f"{NX}/runs/{{run_id}}/events"): rule(
+        "read", lambda t: Call("GET", f"{NX}/runs/{t.run_id}/events"), names_objects=True
+    ),
+    ("GET", f"{NX}/nodes"): rule("read", lambda t: Call("GET", f"{NX}/nodes")),
+    **{  # what runyard does not keep: a 404 once the key is checked
+        (method, f"{NX}/{{rest}}"): rule(
+            "read", lambda t, method=method: Call(method, f"{NX}/knowledge-bases")
+        )
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    },
     # dashboard
     ("GET", "/"): rule("read", lambda t: Call("GET", "/", search(t))),
     ("GET", "/ui/summary"): rule("read", lambda t: Call("GET", "/ui/summary")),

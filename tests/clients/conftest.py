@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from benchmarks.server import running_server
 
 from tests.api.dialect_corpus import WORKFLOWS, base_time, runs
-from tests.conftest import ADMIN_KEY, IN_CI
+from tests.conftest import ADMIN_KEY, IN_CI, _database_url
 
 HERE = Path(__file__).resolve().parent
 CLIENTS_PYTHON = Path(
@@ -52,14 +53,32 @@ class Live:
         assert imported.json() == {"imported": 14, "skipped": 0}, imported.text
         self.project = self.workflows["crm-sync"]["project_id"]
 
-    def drive(self, vendor: str, **args: Any) -> Any:
+    def drive(self, vendor: str, script: str | None = None, **args: Any) -> Any:
+        """Run ``drive_<script>.py`` (default: ``drive_<vendor>.py``) in the clients' venv,
+        its client aimed at ``/compat/<vendor>``; returns what it printed, as JSON."""
         done = subprocess.run(
-            [str(CLIENTS_PYTHON), str(HERE / f"drive_{vendor}.py"),
+            [str(CLIENTS_PYTHON), str(HERE / f"drive_{script or vendor}.py"),
              f"{self.url}/compat/{vendor}", ADMIN_KEY, json.dumps(args)],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
+
+
+@contextmanager
+def live_per_module(request: pytest.FixtureRequest, *serve_args: str) -> Iterator[Live]:
+    """A live server for a whole test module, on the database ``request.param`` names (the
+    module's fixture is parametrized by ``BACKENDS``); its log must end with no traceback."""
+    folder = request.getfixturevalue("tmp_path_factory").mktemp("live")
+    sqlite_template = request.getfixturevalue("sqlite_template")
+    pg_templates = request.getfixturevalue("pg_templates")
+    log = folder / "serve.log"
+    for url in _database_url(str(request.param), folder, sqlite_template, pg_templates, True):
+        with running_server(url, ADMIN_KEY, log, *serve_args) as served:
+            found = Live(served)
+            yield found
+            found.http.close()
+    assert "Traceback" not in log.read_text()
 
 
 @pytest.fixture

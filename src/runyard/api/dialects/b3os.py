@@ -14,27 +14,14 @@ from starlette.responses import Response
 
 from runyard.api.dialects import base, schemas
 from runyard.api.render import JSONResponse
+from runyard.core import vendor_words
 from runyard.core.errors import FieldError, NotFound
 from runyard.core.models import RunHead
 from runyard.core.query import RunQuery
-from runyard.core.statuses import RunStatus
 from runyard.core.times import to_rfc3339
 from runyard.service.access import Principal
 
-S = RunStatus
-STATUS: dict[RunStatus, str] = {
-    S.CREATED: "waiting",
-    S.QUEUED: "waiting",
-    S.RUNNING: "running",
-    S.WAITING: "waiting",
-    S.PAUSED: "waiting",
-    S.CANCELING: "running",
-    S.COMPLETED: "success",
-    S.FAILED: "failure",
-    S.CANCELED: "cancelled",
-    S.TERMINATED: "cancelled",
-    S.TIMED_OUT: "failure",
-}
+STATUS = vendor_words.B3OS_STATUS  # core/vendor_words.py: shared with runyard.vendor_import
 ERRORS = base.ErrorStatuses(invalid=400)
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",

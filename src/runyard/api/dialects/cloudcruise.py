@@ -1,74 +1,48 @@
-"""CloudCruise: ``GET /runs`` (seed 003) and the run calls of the ``cloudcruise`` SDK.
+"""CloudCruise: ``GET /runs`` (seed 003) and every run and workflow call of the
+``cloudcruise`` SDK, wired together by ``build``.
 
 CloudCruise's words: session = run, workspace = project, ``permissioned_user_id`` (a vault
 credential) = ``credential_id``; ``execution.requeued`` is a queued run on a later attempt.
+This module holds the run list and the calls about one run; the others are in
+``cloudcruise_workflows`` (workflows, starting a run), ``cloudcruise_events`` (the run
+stream) and ``cloudcruise_unserved`` (what runyard does not keep), their shapes in
+``cloudcruise_wire``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
-from starlette.responses import Response
+from fastapi import APIRouter, FastAPI, Query, Request
 
-from runyard.api.dialects import base, schemas
+from runyard.api.dialects import (
+    base,
+    cloudcruise_events,
+    cloudcruise_unserved,
+    cloudcruise_workflows,
+    schemas,
+)
+from runyard.api.dialects.cloudcruise_wire import (
+    ERROR_SCHEMA,
+    ERRORS,
+    QUEUED,
+    REQUEUED,
+    STATUS,
+    WORDS,
+    PrincipalDep,
+    envelope,
+    result,
+    summary,
+)
 from runyard.api.render import JSONResponse
 from runyard.core.errors import FieldError, InvalidInput
-from runyard.core.models import Run, RunHead
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus
-from runyard.core.times import to_rfc3339
-from runyard.service.access import Principal
 
-S = RunStatus
-# A queued run renders as execution.requeued from its second attempt on (see ``word``).
-STATUS: dict[RunStatus, str] = {
-    S.CREATED: "execution.queued",
-    S.QUEUED: "execution.queued",
-    S.RUNNING: "execution.start",
-    S.WAITING: "execution.paused",
-    S.PAUSED: "execution.paused",
-    S.CANCELING: "execution.start",
-    S.COMPLETED: "execution.success",
-    S.FAILED: "execution.failed",
-    S.CANCELED: "execution.stopped",
-    S.TERMINATED: "execution.stopped",
-    S.TIMED_OUT: "execution.failed",
-}
-QUEUED, REQUEUED = "execution.queued", "execution.requeued"
-WORDS = sorted({*STATUS.values(), REQUEUED})
-ERRORS = base.ErrorStatuses(invalid=400)
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["message"],
-    "properties": {"message": {"type": "string"}},
-}
+__all__ = ["build", "summary"]  # the dashboard shows a run as this dialect renders it
 DEFAULT_WINDOW = timedelta(hours=24)
 MAX_AGE = timedelta(days=365)
-
-
-def word(run: RunHead) -> str:
-    if run.status is RunStatus.QUEUED and run.attempt > 1:
-        return REQUEUED
-    return STATUS[run.status]
-
-
-def envelope(status: int, detail: str, _code: str, _errors: list[FieldError]) -> Response:
-    """``{"message": ...}`` with a JSON content type: what the SDK reads errors from."""
-    return JSONResponse({"message": detail}, status_code=status)
-
-
-async def principal(
-    request: Request,
-    cc_key: Annotated[str | None, Header(description="Your runyard API key")] = None,
-) -> Principal:
-    if not cc_key:
-        raise base.Unauthenticated("missing API key: send it in the cc-key header")
-    return await base.authenticate(request, cc_key)
-
-
-PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
 # -- request -> RunQuery -------------------------------------------------------------------
@@ -110,44 +84,6 @@ def window(
     if cursor is not None:  # strictly before the cursor
         before = cursor if before is None else min(before, cursor)
     return start, before
-
-
-def summary(run: RunHead) -> dict[str, Any]:
-    return {
-        "session_id": run.id,
-        "status": word(run),
-        "created_at": to_rfc3339(run.created_at),
-        "workflow_id": run.workflow_id,
-        "workspace_id": run.project_id,
-        "execution_start": to_rfc3339(run.started_at),
-        "execution_end": to_rfc3339(run.finished_at),
-        "dry_run": run.dry_run,
-    }
-
-
-def result(run: Run) -> dict[str, Any]:
-    """``GET /run/{id}``: the fields of the SDK's ``RunResult``."""
-    errors = [
-        {
-            **e.extra,
-            "message": e.message,
-            "error_code": e.error_code,
-            "node_id": step.name,
-            "created_at": to_rfc3339(step.finished_at),
-        }
-        for step in run.steps or ()
-        for e in step.errors
-    ]
-    return {
-        **summary(run),
-        "input_variables": run.input,
-        "data": base.json_dict(run.result),
-        "video_urls": [],
-        "file_urls": [],
-        "screenshot_urls": [],
-        "errors": errors or None,
-        "permissioned_user_id": run.credential_id,
-    }
 
 
 # -- routes ---------------------------------------------------------------------------------
@@ -217,4 +153,8 @@ def interrupt(request: Request, who: PrincipalDep, session_id: str) -> JSONRespo
 
 
 def build() -> FastAPI:
-    return base.compat_app("CloudCruise", router, envelope, ERRORS, ERROR_SCHEMA)
+    routes = APIRouter()  # a new one per application: including a router copies its routes
+    for part in (router, cloudcruise_workflows.router, cloudcruise_events.router,
+                 cloudcruise_unserved.router):  # fmt: skip
+        routes.include_router(part)
+    return base.compat_app("CloudCruise", routes, envelope, ERRORS, ERROR_SCHEMA)

@@ -1,92 +1,31 @@
 """Noxus: ``GET /v1/runs`` (seed 004) and the run calls of ``noxus-sdk``.
 
-Noxus's words: group = project, ``source`` = ``trigger_type``; each run embeds its
-workflow. The SDK's ``runs.list`` sends both ``page_size`` and ``size``.
+This module holds the run lists, one run, stopping and searching; the workflow calls
+are in ``noxus_workflows``, a run's event stream (``Run.wait``) in ``noxus_events``,
+what runyard does not keep in ``noxus_unserved``, the words and shapes in
+``noxus_render``. The SDK's ``runs.list`` sends both ``page_size`` and ``size``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
-from runyard.api.dialects import base, schemas
+from runyard.api.dialects import base, noxus_events, noxus_unserved, noxus_workflows, schemas
+from runyard.api.dialects.noxus_render import ERRORS, PrincipalDep, run
 from runyard.api.render import JSONResponse
 from runyard.core.errors import InvalidInput, NotFound
-from runyard.core.models import Run, Workflow
 from runyard.core.query import RunQuery
-from runyard.core.statuses import RunStatus
-from runyard.core.times import to_rfc3339
 from runyard.service.access import Principal
-from runyard.service.workflows import WorkflowsOfRuns
 
-S = RunStatus
-STATUS: dict[RunStatus, str] = {
-    S.CREATED: "queued",
-    S.QUEUED: "queued",
-    S.RUNNING: "running",
-    S.WAITING: "running",
-    S.PAUSED: "running",
-    S.CANCELING: "running",
-    S.COMPLETED: "completed",
-    S.FAILED: "failed",
-    S.CANCELED: "stopped",
-    S.TERMINATED: "stopped",
-    S.TIMED_OUT: "failed",
-}
-ERRORS = base.ErrorStatuses(invalid=422)
+__all__ = ["build", "run"]  # ``run`` renders a run for the dashboard's vendor views too
+
 DEFAULT_SIZE = 50
-
-
-async def principal(
-    request: Request,
-    x_api_key: Annotated[str | None, Header(description="Your runyard API key")] = None,
-) -> Principal:
-    if not x_api_key:
-        raise base.Unauthenticated("missing API key: send it in the X-API-Key header")
-    return await base.authenticate(request, x_api_key)
-
-
-PrincipalDep = Annotated[Principal, Depends(principal)]
-
-
-def workflow(w: Workflow) -> dict[str, Any]:
-    return {
-        "id": w.id,
-        "group_id": w.project_id,
-        "name": w.title or w.name,
-        "type": w.type.value,
-        "definition": w.definition,
-        "last_updated_at": to_rfc3339(w.modified_at),
-        "last_run_at": to_rfc3339(w.last_run_at),
-        "created_at": to_rfc3339(w.created_at),
-        "deleted_at": to_rfc3339(w.deleted_at),
-        "runs_count": w.runs_count,
-        "author_name": None,
-        "description": w.description,
-        "saved": True,
-        "error_handler": w.error_handler_id,
-    }
-
-
-def run(r: Run, context: WorkflowsOfRuns | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": r.id,
-        "group_id": r.project_id,
-        "workflow_id": r.workflow_id,
-        "input": r.input,
-        "node_ids": r.node_ids,
-        "status": STATUS[r.status],
-        "progress": r.progress,
-        "definitions": {},
-        "created_at": to_rfc3339(r.created_at),
-        "finished_at": to_rfc3339(r.finished_at),
-        "source": r.trigger_type.value,
-        "output": base.json_dict(r.result) if r.result is not None else None,
-    }
-    if context is not None:
-        body["workflow"] = workflow(context.of(r))
-    return body
+# What runyard's search reads, in Noxus's words: the run id, the input, and "other" run
+# text (the headers' JSON, the workflow's parameter keys). It never reads outputs.
+SEARCHED = frozenset({"input", "other", "run_id"})
 
 
 def size_of(size: int | None, page_size: int | None) -> int:
@@ -176,5 +115,51 @@ def stop_run(request: Request, who: PrincipalDep, run_id: str) -> JSONResponse:
     return JSONResponse(run(base.services(request).runs.cancel(who, run_id)))
 
 
+class SearchIn(BaseModel):
+    """What ``runs.search`` sends."""
+
+    model_config = ConfigDict(extra="forbid")
+    query: Annotated[str, Field(min_length=1, max_length=500)]
+    limit: Annotated[int, Field(ge=1, le=100)] = 10
+    offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    exact: bool = True
+    search_in: list[Literal["input", "output", "other", "run_id"]] | None = None
+
+
+@router.post("/v1/runs/search", summary="Search runs", response_model=schemas.NoxusRunSearchPage)
+def search_runs(request: Request, who: PrincipalDep, body: SearchIn) -> JSONResponse:
+    """runyard's search: the term as a case-insensitive substring of a run's id, input
+    or other text, newest first. A narrower or fuzzier search is refused, not widened."""
+    if not body.exact:
+        raise InvalidInput.field(
+            ("body", "exact"), "runyard matches the exact term only (any case); send true"
+        )
+    if body.search_in is not None and set(body.search_in) != SEARCHED:
+        raise InvalidInput.field(
+            ("body", "search_in"),
+            "runyard searches run ids, inputs and other run text together and never "
+            'outputs: leave search_in out or send ["input", "other", "run_id"]',
+        )
+    services = base.services(request)
+    query = RunQuery(
+        project_id=who.project_id, search=body.query, limit=body.limit, offset=body.offset
+    )
+    found = services.runs.page(query)
+    context = services.workflows.of_runs(who, found.runs, with_counts=True)
+    return JSONResponse(
+        {
+            "items": [run(r, context) for r in found.runs],
+            "limit": body.limit,
+            "offset": body.offset,
+            "has_more": found.has_more,
+        }
+    )
+
+
 def build() -> FastAPI:
-    return base.compat_app("Noxus", router, base.detail_envelope, ERRORS, base.DETAIL_SCHEMA)
+    whole = APIRouter()
+    for part in (router, noxus_workflows.router, noxus_events.router, noxus_unserved.router):
+        whole.include_router(part)
+    app = base.compat_app("Noxus", whole, base.detail_envelope, ERRORS, base.DETAIL_SCHEMA)
+    app.router.routes.append(noxus_unserved.catch_all())  # last: its path is the widest
+    return app

@@ -49,6 +49,10 @@ class PolosInvoked(Out):
     created_at: Timestamp
 
 
+class PolosBatchInvoked(Out):
+    executions: list[PolosInvoked]  # in the order of the request's workflows
+
+
 # -- B3OS ---------------------------------------------------------------------------------
 
 
@@ -135,6 +139,14 @@ class SkyvernStepError(Out):
     step: str
 
 
+class SkyvernRunRequest(Out):
+    workflow_id: str
+    parameters: dict[str, Any]
+    webhook_url: str | None
+    extra_http_headers: dict[str, str] | None
+    run_metadata: dict[str, str] | None
+
+
 class SkyvernRunResponse(Out):
     run_type: str
     run_id: str
@@ -148,7 +160,102 @@ class SkyvernRunResponse(Out):
     finished_at: Timestamp | None
     errors: list[SkyvernStepError]
     step_count: int
-    run_request: Any
+    run_request: SkyvernRunRequest
+
+
+class SkyvernBulkCancel(Out):
+    cancelled: list[str]
+    failed: list[str]
+
+
+class SkyvernRunListItem(Out):
+    task_run_id: str
+    run_id: str
+    task_run_type: str
+    status: str
+    title: str | None
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+    created_at: Timestamp
+    workflow_permanent_id: str | None
+    workflow_deleted: bool | None
+    script_run: bool | None
+    trigger_type: str | None
+    attempt: int
+    retry_pending: bool
+    next_attempt_at: Timestamp | None
+
+
+class SkyvernTimelineBlock(Out):
+    workflow_run_block_id: str
+    workflow_run_id: str
+    organization_id: str
+    block_type: str
+    label: str | None
+    status: str | None
+    output: dict[str, Any] | list[Any] | str | None
+    failure_reason: str | None
+    error_codes: list[str] | None
+    created_at: Timestamp
+    modified_at: Timestamp
+    duration: float | None
+
+
+class SkyvernThought(Out):
+    thought_id: str
+    task_id: str
+    organization_id: str
+    workflow_run_id: str | None
+    workflow_permanent_id: str | None
+    thought: str | None
+    thought_type: str | None
+    output: dict[str, Any] | None
+    created_at: Timestamp
+    modified_at: Timestamp
+
+
+class SkyvernTimelineEntry(Out):
+    type: str
+    block: SkyvernTimelineBlock | None
+    thought: SkyvernThought | None
+    children: list[SkyvernTimelineEntry]
+    created_at: Timestamp
+    modified_at: Timestamp
+
+
+class SkyvernWorkflowParameter(Out):
+    parameter_type: str
+    key: str
+    description: str | None
+    workflow_parameter_id: str
+    workflow_parameter_type: str
+    workflow_id: str
+    default_value: Any
+    created_at: Timestamp
+    modified_at: Timestamp
+    deleted_at: Timestamp | None
+
+
+class SkyvernWorkflowDefinition(Out):
+    parameters: list[SkyvernWorkflowParameter]
+    blocks: list[dict[str, Any]]
+
+
+class SkyvernWorkflow(Out):
+    workflow_id: str
+    organization_id: str
+    title: str
+    workflow_permanent_id: str
+    agent_id: str
+    version: int
+    is_saved_task: bool
+    is_template: bool
+    description: str | None
+    workflow_definition: SkyvernWorkflowDefinition
+    status: str
+    created_at: Timestamp
+    modified_at: Timestamp
+    deleted_at: Timestamp | None
 
 
 # -- CloudCruise --------------------------------------------------------------------------
@@ -182,6 +289,38 @@ class CloudCruiseRunResult(CloudCruiseRun):
     screenshot_urls: list[str]
     errors: list[CloudCruiseError] | None
     permissioned_user_id: str | None
+
+
+class CloudCruiseStarted(Out):
+    session_id: str
+
+
+class CloudCruiseWorkflow(Out):
+    id: str
+    name: str
+    description: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    workspace_id: str
+    created_by: str | None
+    enable_popup_handling: bool
+    enable_xpath_recovery: bool
+    enable_error_code_generation: bool
+    enable_service_unavailable_recovery: bool
+    enable_action_timing_recovery: bool
+
+
+class CloudCruiseInputSchema(Out):
+    type: str
+    properties: dict[str, dict[str, Any]]
+    required: list[str]
+    additionalProperties: bool
+
+
+class CloudCruiseWorkflowMetadata(Out):
+    input_schema: CloudCruiseInputSchema
+    workspace_id: str
+    vault_schema: dict[str, Any]
 
 
 # -- Noxus --------------------------------------------------------------------------------
@@ -226,3 +365,18 @@ class NoxusRunPage(Out):
     page: int
     size: int
     pages: int
+
+
+class NoxusWorkflowPage(Out):
+    items: list[NoxusWorkflow]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+class NoxusRunSearchPage(Out):
+    items: list[NoxusRun]
+    limit: int
+    offset: int
+    has_more: bool

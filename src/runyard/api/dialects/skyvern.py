@@ -2,56 +2,42 @@
 
 Skyvern's words: organization = project, ``workflow_permanent_id`` = workflow id,
 ``workflow_id`` = the id of the workflow version a run ran, task = step.
+
+This module holds the run lists (all runs, a workflow's runs) and ``build()``; runs by id
+and the newer run list are in ``skyvern_runs``, starting and retrying runs in
+``skyvern_start``, a run's timeline in ``skyvern_timeline``, workflows in
+``skyvern_workflows``, what runyard does not keep in ``skyvern_unsupported``, the
+vendor's words in ``skyvern_words`` and its key and error statuses in ``skyvern_access``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-import orjson
-from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
-from starlette.responses import Response
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 
-from runyard.api.dialects import base, schemas
+from runyard.api.dialects import (
+    base,
+    schemas,
+    skyvern_runs,
+    skyvern_start,
+    skyvern_timeline,
+    skyvern_unsupported,
+    skyvern_workflows,
+)
+from runyard.api.dialects.skyvern_access import ERRORS, PrincipalDep
+from runyard.api.dialects.skyvern_words import STATUS, TRIGGER
 from runyard.api.render import JSONResponse
 from runyard.core.errors import InvalidInput
 from runyard.core.models import Run
 from runyard.core.query import RunQuery, TagFilter
-from runyard.core.statuses import RunStatus
 from runyard.core.times import to_rfc3339
 from runyard.service.access import Principal
 from runyard.service.workflows import WorkflowsOfRuns
 
-S = RunStatus
-STATUS: dict[RunStatus, str] = {
-    S.CREATED: "created",
-    S.QUEUED: "queued",
-    S.RUNNING: "running",
-    S.WAITING: "paused",
-    S.PAUSED: "paused",
-    S.CANCELING: "running",
-    S.COMPLETED: "completed",
-    S.FAILED: "failed",
-    S.CANCELED: "canceled",
-    S.TERMINATED: "terminated",
-    S.TIMED_OUT: "timed_out",
-}
-ERRORS = base.ErrorStatuses(invalid=422, unauthenticated=403)
+__all__ = ["STATUS", "build", "workflow_run"]  # the dashboard's vendor views render runs too
+
 MAX_TAG_TERMS = 20
-
-
-async def principal(
-    request: Request,
-    x_api_key: Annotated[str | None, Header(description="Your runyard API key")] = None,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> Principal:
-    secret = x_api_key or base.bearer(authorization)
-    if not secret:
-        raise base.Unauthenticated("Invalid credentials")
-    return await base.authenticate(request, secret)
-
-
-PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
 # -- requests -> RunQuery ----------------------------------------------------------------
@@ -137,7 +123,7 @@ def workflow_run(run: Run, context: WorkflowsOfRuns) -> dict[str, Any]:
         "sequential_key": None,
         "ai_fallback": None,
         "code_gen": None,
-        "trigger_type": run.trigger_type.value,
+        "trigger_type": TRIGGER[run.trigger_type],
         "workflow_schedule_id": None,
         "ignore_inherited_workflow_system_prompt": False,
         "copilot_session_id": None,
@@ -148,33 +134,6 @@ def workflow_run(run: Run, context: WorkflowsOfRuns) -> dict[str, Any]:
         "finished_at": to_rfc3339(run.finished_at),
         "created_at": to_rfc3339(run.created_at),
         "modified_at": to_rfc3339(run.modified_at),
-    }
-
-
-def run_response(run: Run) -> dict[str, Any]:
-    """``GET /v1/runs/{id}``: the ``workflow_run`` member of Skyvern's run union."""
-    output = run.result if isinstance(run.result, dict | list | str) else None
-    if output is None and run.result is not None:
-        output = {"value": run.result}
-    errors = [
-        {**e.extra, "error_code": e.error_code, "message": e.message, "step": s.name}
-        for s in run.steps or ()
-        for e in s.errors
-    ]
-    return {
-        "run_type": "workflow_run",
-        "run_id": run.id,
-        "status": STATUS[run.status],
-        "output": output,
-        "failure_reason": run.failure_reason or run.error,
-        "created_at": to_rfc3339(run.created_at),
-        "modified_at": to_rfc3339(run.modified_at),
-        "queued_at": to_rfc3339(run.queued_at),
-        "started_at": to_rfc3339(run.started_at),
-        "finished_at": to_rfc3339(run.finished_at),
-        "errors": errors,
-        "step_count": len(run.steps or ()),
-        "run_request": None,
     }
 
 
@@ -277,16 +236,16 @@ for path in ("/v1/agents/{workflow_id}/runs", "/v1/workflows/{workflow_id}/runs"
         )
 
 
-@router.get("/v1/runs/{run_id}", summary="Get a run", response_model=schemas.SkyvernRunResponse)
-def get_run(request: Request, who: PrincipalDep, run_id: str) -> JSONResponse:
-    return JSONResponse(run_response(base.services(request).runs.get(who, run_id)))
-
-
-@router.post("/v1/runs/{run_id}/cancel", summary="Cancel a run")
-def cancel_run(request: Request, who: PrincipalDep, run_id: str) -> Response:
-    base.services(request).runs.cancel(who, run_id)
-    return Response(orjson.dumps(None), media_type="application/json")
-
-
 def build() -> FastAPI:
-    return base.compat_app("Skyvern", router, base.detail_envelope, ERRORS, base.DETAIL_SCHEMA)
+    """The lists first: ``/v1/agents/runs`` must win over ``/v1/agents/{workflow_permanent_id}``."""
+    routers = APIRouter()
+    for part in (
+        router,
+        skyvern_runs.router,
+        skyvern_start.router,
+        skyvern_timeline.router,
+        skyvern_workflows.router,
+        skyvern_unsupported.router,
+    ):
+        routers.include_router(part)
+    return base.compat_app("Skyvern", routers, base.detail_envelope, ERRORS, base.DETAIL_SCHEMA)
