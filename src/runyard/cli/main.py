@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from runyard.cli import output, processes
+from runyard.cli import output, processes, vendor
 from runyard.cli.client import connect
 from runyard.client import Client, LogLine
 from runyard.config import DEFAULT_DATABASE_URL
@@ -402,13 +402,35 @@ def runs_logs(
 def runs_import(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="JSON lines: one run record per line ('-' for stdin).")
-    ],
+        Path | None, typer.Argument(help="JSON lines: one run record per line ('-' for stdin).")
+    ] = None,
     batch: Annotated[int, typer.Option(help="Runs per request (1-1000).")] = 1000,
+    source: vendor.From = None,
+    vendor_url: vendor.VendorUrl = None,
+    vendor_key: vendor.VendorKey = None,
+    since: vendor.Since = None,
+    vendor_project: vendor.VendorProject = None,
+    vendor_workflow: vendor.VendorWorkflow = [],  # noqa: B006
+    checkpoint: vendor.CheckpointFile = None,
+    restart: vendor.Restart = False,
+    details: vendor.Details = True,
 ) -> None:
-    """Import complete run records; runs whose id exists already are skipped."""
+    """Import complete run records (a FILE), or a vendor's run history (--from, see
+    README); runs whose id exists already are skipped."""
+    if (file is None) == (source is None):
+        fail("give exactly one of FILE or --from VENDOR")
     if not 1 <= batch <= 1000:
         fail("--batch must be between 1 and 1000")
+    if source is not None:
+        try:
+            vendor.import_from_vendor(
+                ctx.obj, source.value, vendor_url, vendor_key, since, vendor_project,
+                vendor_workflow, checkpoint, restart, details, batch,
+            )  # fmt: skip
+        except RunyardError as exc:  # what was imported stays; a rerun resumes
+            fail(one_line(exc))
+        return
+    assert file is not None
     stream = sys.stdin if str(file) == "-" else None
     if stream is None and not file.exists():
         fail(f"{file}: no such file")
