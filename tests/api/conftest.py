@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 from runyard.api.app import create_app
 from runyard.config import Settings
 from runyard.store.database import Database
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, _database_url
 
 
 @dataclass
@@ -72,6 +73,25 @@ def introspected_app() -> FastAPI:
     db = Database.connect(url, pool_size=1)
     db.dispose()
     return create_app(Settings(database_url=url), db)
+
+
+@contextmanager
+def corpus_per_module(request: pytest.FixtureRequest) -> Iterator[tuple[Api, dict[str, Any]]]:
+    """An app holding the dialect corpus for a whole test module, on the database
+    ``request.param`` names (the module's fixture is parametrized by ``BACKENDS``):
+    (the native admin client, the corpus' workflows by name)."""
+    from tests.api.dialect_corpus import load  # the corpus builds on this module's Api
+
+    folder = request.getfixturevalue("tmp_path_factory").mktemp("corpus")
+    sqlite_template = request.getfixturevalue("sqlite_template")
+    pg_templates = request.getfixturevalue("pg_templates")
+    for url in _database_url(str(request.param), folder, sqlite_template, pg_templates, True):
+        db = Database.connect(url, pool_size=4)
+        app = create_app(Settings(database_url=url, bootstrap_api_key=ADMIN_KEY), db)
+        with TestClient(app) as client:
+            admin = Api(client, {"Authorization": f"Bearer {ADMIN_KEY}"})
+            yield admin, load(admin)[1]
+        db.dispose()
 
 
 @pytest.fixture

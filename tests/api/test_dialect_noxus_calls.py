@@ -4,40 +4,23 @@ databases, with one application per module and database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from fastapi.testclient import TestClient
 
-from runyard.api.app import create_app
-from runyard.config import Settings
-from runyard.store.database import Database
-from tests.api.conftest import Api
-from tests.api.dialect_corpus import load, run_id
-from tests.conftest import ADMIN_KEY, BACKENDS, PgTemplates, _database_url
+from tests.api.conftest import Api, corpus_per_module
+from tests.api.dialect_corpus import run_id
+from tests.conftest import ADMIN_KEY, BACKENDS
 
 NX = "/compat/noxus"
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def loaded(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    sqlite_template: Path,
-    pg_templates: PgTemplates | None,
-) -> Iterator[tuple[Api, Api, dict[str, Any]]]:
+def loaded(request: pytest.FixtureRequest) -> Iterator[tuple[Api, Api, dict[str, Any]]]:
     """(the native admin client, a Noxus client, the corpus' workflows) on one database."""
-    folder = tmp_path_factory.mktemp("noxus")
-    for url in _database_url(request.param, folder, sqlite_template, pg_templates, True):
-        db = Database.connect(url, pool_size=4)
-        app = create_app(Settings(database_url=url, bootstrap_api_key=ADMIN_KEY), db)
-        with TestClient(app) as client:
-            admin = Api(client, {"Authorization": f"Bearer {ADMIN_KEY}"})
-            _, workflows = load(admin)
-            yield admin, Api(client, {"X-API-Key": ADMIN_KEY}), workflows
-        db.dispose()
+    with corpus_per_module(request) as (admin, workflows):
+        yield admin, Api(admin.client, {"X-API-Key": ADMIN_KEY}), workflows
 
 
 def test_workflows_list_and_get_in_noxus_words(loaded: tuple[Api, Api, Any]) -> None:

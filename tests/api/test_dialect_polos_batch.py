@@ -4,40 +4,22 @@ transaction, or none; on both databases, one application per module and database
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from runyard.api.app import create_app
-from runyard.config import Settings
-from runyard.store.database import Database
-from tests.api.conftest import Api
-from tests.api.dialect_corpus import load
-from tests.conftest import ADMIN_KEY, BACKENDS, PgTemplates, _database_url
+from tests.api.conftest import Api, corpus_per_module
+from tests.conftest import ADMIN_KEY, BACKENDS
 
 BATCH = "/compat/polos/api/v1/workflows/batch_run"
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def loaded(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    sqlite_template: Path,
-    pg_templates: PgTemplates | None,
-) -> Iterator[tuple[Api, Api, str]]:
+def loaded(request: pytest.FixtureRequest) -> Iterator[tuple[Api, Api, str]]:
     """(the native admin client, a Polos client, the project id) on one database."""
-    folder = tmp_path_factory.mktemp("polos")
-    for url in _database_url(request.param, folder, sqlite_template, pg_templates, True):
-        db = Database.connect(url, pool_size=4)
-        app = create_app(Settings(database_url=url, bootstrap_api_key=ADMIN_KEY), db)
-        with TestClient(app) as client:
-            admin = Api(client, {"Authorization": f"Bearer {ADMIN_KEY}"})
-            _, workflows = load(admin)
-            project = workflows["crm-sync"]["project_id"]
-            yield admin, admin.as_key(ADMIN_KEY, project), project
-        db.dispose()
+    with corpus_per_module(request) as (admin, workflows):
+        project = workflows["crm-sync"]["project_id"]
+        yield admin, admin.as_key(ADMIN_KEY, project), project
 
 
 def count(admin: Api) -> int:

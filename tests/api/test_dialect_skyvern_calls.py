@@ -8,43 +8,26 @@ that isolate what each test looks at, or against the native API's answer.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from runyard.api.app import create_app
-from runyard.config import Settings
-from runyard.store.database import Database
-from tests.api.conftest import Api
-from tests.api.dialect_corpus import load, newest_first, run_id
-from tests.conftest import ADMIN_KEY, BACKENDS, PgTemplates, _database_url
+from tests.api.conftest import Api, corpus_per_module
+from tests.api.dialect_corpus import newest_first, run_id
+from tests.conftest import ADMIN_KEY, BACKENDS
 
 SK = "/compat/skyvern"
 EVENT_RUN = run_id(40)  # started by an event: Skyvern reads it as a webhook
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def loaded(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    sqlite_template: Path,
-    pg_templates: PgTemplates | None,
-) -> Iterator[tuple[Api, Api, dict[str, Any]]]:
+def loaded(request: pytest.FixtureRequest) -> Iterator[tuple[Api, Api, dict[str, Any]]]:
     """(the native admin client, a Skyvern client, the corpus' workflows) on one database."""
-    folder = tmp_path_factory.mktemp("skyvern")
-    for url in _database_url(request.param, folder, sqlite_template, pg_templates, True):
-        db = Database.connect(url, pool_size=4)
-        app = create_app(Settings(database_url=url, bootstrap_api_key=ADMIN_KEY), db)
-        with TestClient(app) as client:
-            admin = Api(client, {"Authorization": f"Bearer {ADMIN_KEY}"})
-            _, workflows = load(admin)
-            event = {"id": EVENT_RUN, "workflow_id": "lookup", "status": "completed",
-                     "trigger_type": "event", "created_at": "2020-01-01T00:00:00Z"}  # fmt: skip
-            admin.post("/api/v1/runs/import", {"runs": [event]}, expect=200)
-            yield admin, Api(client, {"x-api-key": ADMIN_KEY}), workflows
-        db.dispose()
+    with corpus_per_module(request) as (admin, workflows):
+        event = {"id": EVENT_RUN, "workflow_id": "lookup", "status": "completed",
+                 "trigger_type": "event", "created_at": "2020-01-01T00:00:00Z"}  # fmt: skip
+        admin.post("/api/v1/runs/import", {"runs": [event]}, expect=200)
+        yield admin, Api(admin.client, {"x-api-key": ADMIN_KEY}), workflows
 
 
 def _start(sky: Api, body: dict[str, Any], path: str = "/v1/run/agents", **kw: Any) -> Any:
