@@ -27,6 +27,8 @@ from tests.conftest import ADMIN_KEY, BACKENDS, PgTemplates
 from tests.vendor_import import corpus
 
 RUNS = int(os.environ.get("RUNYARD_IMPORT_RUNS", "10000"))
+# The "vendor": two processes answer its per-run calls, as a vendor's fleet would.
+SOURCE = ("--processes", "2", "--no-worker")
 RUNNER = CliRunner(env={"COLUMNS": "300"})
 
 
@@ -124,8 +126,8 @@ def pair(
     dropped += [drop] if drop else []
     try:
         with (
-            running_server(source_db, ADMIN_KEY, where / "source.log") as source,
-            running_server(target_db, ADMIN_KEY, where / "target.log") as target,
+            running_server(source_db, ADMIN_KEY, where / "source.log", *SOURCE) as source,
+            running_server(target_db, ADMIN_KEY, where / "target.log", "--no-worker") as target,
         ):
             found = Pair(source, target, backend, where / "cache")
             for seed, vendor in enumerate(VENDORS):
