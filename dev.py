@@ -104,6 +104,7 @@ def test(args: list[str]) -> int:
         (str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "dev.py"),
         (str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks", "dev.py"),
         (str(BIN / "mypy"),),
+        (str(BIN / "lint-imports"),),  # the layers (pyproject.toml [tool.importlinter])
     ]
     for command in checks:
         if code := run(*command):

@@ -1,5 +1,6 @@
 """The service calls a dialect's batch and bulk requests use, on both databases: a batch of
-triggers is queued all or none, bulk actions name what they did, workflows found by name."""
+triggers is queued all or none, bulk actions name what they did, workflows found by name.
+And a duplicate write is the store's domain error, which services catch without SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import uuid
 
 import pytest
 
-from runyard.core.errors import NotFound
+from runyard.core.errors import Duplicate, NotFound
+from runyard.core.models import Project
 from runyard.core.query import RunQuery
 from runyard.core.times import utcnow
 from runyard.service.inputs import TriggerIn, WorkflowIn
 from runyard.service.workflows import WorkflowService
+from runyard.store import tenancy
 from runyard.store.database import Database
 from tests.store.test_run_writes import _setup
 
@@ -51,3 +54,19 @@ def test_workflows_are_found_by_part_of_their_name_or_title(db: Database) -> Non
     assert [w.name for w in workflows.all(admin, search="INVOICE")] == ["invoice-sync"]
     assert [w.name for w in workflows.all(admin, search="crm")] == ["crm-export"]
     assert len(workflows.all(admin, search="")) == 3  # with the setup's "wf"
+
+
+def test_a_duplicate_write_is_a_domain_error_on_either_database(db: Database) -> None:
+    project = Project(str(uuid.uuid4()), "twice", utcnow())
+    with db.write() as conn:
+        tenancy.insert_project(conn, project)
+    again = Project(str(uuid.uuid4()), "twice", utcnow())  # the name is unique
+
+    def insert_again() -> None:
+        with db.write() as conn:
+            tenancy.insert_project(conn, again)
+
+    with pytest.raises(Duplicate):
+        insert_again()
+    with db.read() as conn:  # the refused transaction left nothing behind
+        assert tenancy.project_by_name(conn, "twice") == project

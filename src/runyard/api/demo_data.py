@@ -8,7 +8,6 @@ from runyard.core.query import RunQuery
 from runyard.demo import WORKFLOWS, generate_runs
 from runyard.service.access import Principal
 from runyard.service.inputs import ImportIn, WorkflowIn
-from runyard.store import tenancy
 
 DEMO_WORKFLOW_COUNT = 6
 DEMO_RUNS = 3000
@@ -16,8 +15,7 @@ DEMO_RUNS = 3000
 
 def load_demo(services: Services, runs: int = DEMO_RUNS) -> int:
     """Fill the ``default`` project if it has no runs yet; returns how many runs it added."""
-    with services.db.read() as conn:
-        project = tenancy.project_by_name(conn, "default")
+    project = services.projects.find("default")
     assert project is not None, "prepare() creates the default project"
     admin = Principal(project.id, Role.ADMIN, server_admin=True)
     if services.runs.page(RunQuery(project.id, limit=1)).runs:
@@ -39,8 +37,7 @@ def start_demo_runs(services: Services) -> None:
     from runyard.demo_workflows import STARTERS
     from runyard.service.inputs import TriggerIn
 
-    with services.db.read() as conn:
-        project = tenancy.project_by_name(conn, "default")
+    project = services.projects.find("default")
     assert project is not None
     admin = Principal(project.id, Role.ADMIN, server_admin=True)
     for name, data in STARTERS:

@@ -13,8 +13,9 @@ from runyard.client import Client, InProcessTransport
 from runyard.config import Settings
 from runyard.core.errors import NotFound
 from runyard.core.models import Role
+from runyard.core.times import utcnow
 from runyard.service.access import Principal
-from runyard.store import tenancy
+from runyard.service.projects import ProjectService
 from runyard.store.database import Database
 
 LOCAL_URL = "http://runyard.local"
@@ -46,10 +47,7 @@ class LocalClient(Client):
 
 
 def _principal(db: Database, project: str | None) -> Principal:
-    with db.read() as conn:
-        found = tenancy.project_by_name(conn, project or "default")
-        if found is None and project:
-            found = tenancy.project_by_id(conn, project)
+    found = ProjectService(db, utcnow).find(project or "default")
     if found is None:
         raise NotFound(f"project {project!r} does not exist")
     return Principal(found.id, Role.ADMIN, server_admin=True)

@@ -132,14 +132,13 @@ app.command("worker")(processes.worker)
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply every pending migration to --database-url."""
-    from runyard.store import migrate
     from runyard.store.database import Database
 
     target: Target = ctx.obj
     db = Database.connect(target.database_url, pool_size=1)
     try:
         db.upgrade()
-        err.print(f"database at revision {migrate.current_revision(db.engine)}")
+        err.print(f"database at revision {db.revision()}")
     finally:
         db.dispose()
 
@@ -177,7 +176,7 @@ def db_restore(
 
     The backup is checked before anything is replaced; a backup of an older runyard is
     upgraded by 'runyard db upgrade' or the next 'runyard serve'."""
-    from runyard.store import backup, migrate
+    from runyard.store import backup
 
     target: Target = ctx.obj
     try:
@@ -190,7 +189,7 @@ def db_restore(
     except RunyardError as exc:
         fail(exc.detail)
     err.print(f"restored {done.runs:,} runs (revision {done.revision}) into {done.path}")
-    if done.revision != migrate.head_revision():
+    if not done.current:
         err.print("the backup is of an older schema: run 'runyard db upgrade' next")
 
 

@@ -16,7 +16,6 @@ from rich.console import Console
 from runyard.config import Settings
 
 if TYPE_CHECKING:
-    from runyard.core.models import Project
     from runyard.service.metrics import Metrics
     from runyard.store.database import Database
     from runyard.worker.sdk import App
@@ -161,16 +160,10 @@ def _direct(
     made if the database is new)."""
     from runyard.core.times import utcnow
     from runyard.service.projects import ProjectService
-    from runyard.store import tenancy
     from runyard.worker.direct import DirectTransport
 
-    found: Project | None = None
-    if project is None:
-        found = ProjectService(db, utcnow).bootstrap(None)
-    else:
-        with db.read() as conn:
-            found = (tenancy.project_by_id(conn, project) if len(project) == 36
-                     else tenancy.project_by_name(conn, project))  # fmt: skip
+    projects = ProjectService(db, utcnow)
+    found = projects.bootstrap(None) if project is None else projects.find(project)
     if found is None:
         fail(f"no project {project!r}")
     return DirectTransport(db, found.id, poll_seconds=poll, log_cap=settings.log_cap)

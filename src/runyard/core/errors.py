@@ -68,6 +68,13 @@ class Conflict(RunyardError):
     code = "conflict"
 
 
+class Duplicate(Conflict):
+    """A write would have stored a second row where one must be unique (a name, an id, a
+    version): usually another caller's write won a race."""
+
+    code = "duplicate"
+
+
 class IllegalTransition(Conflict):
     code = "illegal_transition"
 

@@ -211,3 +211,19 @@ class Schedule:
     next_fire_at: datetime
     created_at: datetime
     last_fired_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    status: str
+    attempt: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    id: str
+    project_id: str
+    workflow_id: str
+    secret_hash: str
+    created_at: datetime

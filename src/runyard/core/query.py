@@ -17,8 +17,10 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from runyard.core.errors import InvalidInput
+from runyard.core.models import RunCount, RunHead
 from runyard.core.search_text import MAX_TERM_LENGTH
 from runyard.core.statuses import RunStatus
 
@@ -227,3 +229,20 @@ def decode_cursor(query: RunQuery, cursor: str) -> Position:
             loc, "this cursor belongs to another query; keep the filters and sort of its page"
         )
     return Position(value, run_id)
+
+
+R = TypeVar("R", bound=RunHead)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[R]):
+    runs: list[R]
+    has_more: bool
+    last: Position | None  # where the page ended; the next page starts after it
+    total: RunCount | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    start: datetime
+    counts: dict[str, int]

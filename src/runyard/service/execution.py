@@ -21,8 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection
-
 from runyard.core.errors import IllegalTransition, InvalidInput, LeaseLost, NotFound
 from runyard.core.execution import CHILD_EVENT, Claim, Ended, Ending, Outcome
 from runyard.core.lifecycle import transition
@@ -30,13 +28,13 @@ from runyard.core.models import Role, Run, Step
 from runyard.core.retry import RetryPolicy, timeout_of
 from runyard.core.statuses import RunStatus
 from runyard.core.times import Clock
+from runyard.core.waiting import Waiter
 from runyard.service.access import Principal
 from runyard.service.inputs import TriggerIn
 from runyard.service.runs import RunService
 from runyard.store import queue, run_rows, signals, workflow_rows
-from runyard.store.database import Database
+from runyard.store.database import Database, Tx
 from runyard.store.queue import Execution, Live
-from runyard.store.signals import Waiter
 
 log = logging.getLogger("runyard.execution")
 S = RunStatus
@@ -121,7 +119,7 @@ class ExecutionService:
         return self.db.signals.subscribe(signals.queued(principal.project_id))
 
     def _timeouts(
-        self, conn: Connection, project_id: str, workflow_ids: Iterable[str]
+        self, conn: Tx, project_id: str, workflow_ids: Iterable[str]
     ) -> dict[str, timedelta]:
         found = workflow_rows.workflows_by_id(conn, project_id, sorted(workflow_ids))
         limits = {wid: timeout_of(w.definition) for wid, w in found.items()}
@@ -136,14 +134,14 @@ class ExecutionService:
             held = queue.renew(conn, principal.project_id, owner, run_ids, self.clock() + lease)
         return {run_id: RunStatus(status) for run_id, status in held.items()}
 
-    def _held(self, conn: Connection, principal: Principal, owner: str, run_id: str) -> Live:
+    def _held(self, conn: Tx, principal: Principal, owner: str, run_id: str) -> Live:
         found = queue.held(conn, principal.project_id, owner, [run_id])
         if not found or found[0].run.status not in HELD:
             raise self._not_held(conn, principal, owner, run_id)
         return found[0]
 
     def _not_held(
-        self, conn: Connection, principal: Principal, owner: str, run_id: str
+        self, conn: Tx, principal: Principal, owner: str, run_id: str
     ) -> NotFound | LeaseLost:
         """Why ``owner`` may not write to the run: there is no such run in the project,
         or the worker's lease is gone (it expired, or the run was ended or moved on)."""
@@ -275,7 +273,7 @@ class ExecutionService:
         return done
 
     def _policies(
-        self, conn: Connection, project_id: str, endings: Sequence[Ending], held: dict[str, Live]
+        self, conn: Tx, project_id: str, endings: Sequence[Ending], held: dict[str, Live]
     ) -> dict[str, RetryPolicy]:
         failing = {
             held[e.run_id].run.workflow_id
@@ -285,7 +283,7 @@ class ExecutionService:
         found = workflow_rows.workflows_by_id(conn, project_id, sorted(failing))
         return {wid: RetryPolicy.from_definition(w.definition) for wid, w in found.items()}
 
-    def _save(self, conn: Connection, live: Live, run: Run, execution: Execution) -> None:
+    def _save(self, conn: Tx, live: Live, run: Run, execution: Execution) -> None:
         if not queue.save(conn, live, run, execution):
             raise LeaseLost(f"run {run.id} changed under its worker")
 
@@ -297,7 +295,7 @@ class ExecutionService:
         with self.db.write() as conn:
             return self._wake(conn, principal.project_id, key, payload)
 
-    def _wake(self, conn: Connection, project_id: str, key: str, payload: Any) -> int:
+    def _wake(self, conn: Tx, project_id: str, key: str, payload: Any) -> int:
         now = self.clock()
         woken = 0
         for live in queue.waiting_for(conn, project_id, key):
@@ -348,7 +346,7 @@ class ExecutionService:
                 canceled += 1
         return Upkept(requeued, woken, timed_out, canceled)
 
-    def _finished(self, conn: Connection, live: Live, run: Run) -> None:
+    def _finished(self, conn: Tx, live: Live, run: Run) -> None:
         self._save(conn, live, run, Execution())
         if run.parent_run_id is not None:
             self._wake(conn, run.project_id, CHILD_EVENT + run.id, None)

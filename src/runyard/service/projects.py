@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from sqlalchemy.exc import IntegrityError
-
-from runyard.core.errors import Conflict, InvalidInput, NotFound
+from runyard.core.errors import Conflict, Duplicate, InvalidInput, NotFound
 from runyard.core.ids import canonical_uuid, new_id
 from runyard.core.models import DEFAULT_PROJECT, ApiKey, Project, Role
 from runyard.core.times import Clock
@@ -32,7 +30,7 @@ class ProjectService:
         the race find what the winner made."""
         try:
             return self._bootstrap(bootstrap_key)
-        except IntegrityError:
+        except Duplicate:
             return self._bootstrap(bootstrap_key)
 
     def _bootstrap(self, bootstrap_key: str | None) -> Project:
@@ -59,9 +57,18 @@ class ProjectService:
         try:
             with self.db.write() as conn:
                 tenancy.insert_project(conn, project)
-        except IntegrityError:
+        except Duplicate:
             raise Conflict(f"a project named {name!r} exists already") from None
         return project
+
+    def find(self, ref: str) -> Project | None:
+        """The project named ``ref``, else the one whose id it is: for the processes this
+        server runs (the demo, the CLI on a database URL), which act for no caller's key."""
+        with self.db.read() as conn:
+            found = tenancy.project_by_name(conn, ref)
+            if found is None and (project_id := canonical_uuid(ref)) is not None:
+                found = tenancy.project_by_id(conn, project_id)
+        return found
 
     def all(self, principal: Principal) -> list[Project]:
         with self.db.read() as conn:

@@ -11,10 +11,10 @@ from runyard.core.logs import LogCap, LogLine
 from runyard.core.models import Role
 from runyard.core.statuses import RunStatus
 from runyard.core.times import Clock
+from runyard.core.waiting import Waiter
 from runyard.service.access import Principal
 from runyard.store import log_rows, run_rows, signals
 from runyard.store.database import Database
-from runyard.store.signals import Waiter
 
 MAX_BATCH_LINES = 1000  # lines one call may append (more: ``TooLarge``)
 

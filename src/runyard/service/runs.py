@@ -13,21 +13,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
-
 from runyard.core.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound
 from runyard.core.ids import uuid7
 from runyard.core.lifecycle import transition
-from runyard.core.models import Role, Run, RunCount, RunHead, Step
+from runyard.core.models import Role, Run, RunCount, RunHead, StatusChange, Step
 from runyard.core.parameters import apply_parameters
-from runyard.core.query import RunQuery
+from runyard.core.query import Bucket, Page, RunQuery
 from runyard.core.statuses import RunStatus, cancel_target
 from runyard.core.times import Clock
 from runyard.service.access import Principal
 from runyard.service.inputs import ImportedRun, ImportIn, RunFields, RunPatch, StepIn, TriggerIn
 from runyard.store import run_reads, run_rows, workflow_refs, workflow_rows
-from runyard.store.database import Database
-from runyard.store.run_reads import Bucket, Page, StatusChange
+from runyard.store.database import Database, Tx
 
 R = TypeVar("R", bound=RunHead)
 
@@ -100,7 +97,7 @@ class RunService:
 
     def create_in(
         self,
-        conn: Connection,
+        conn: Tx,
         principal: Principal,
         workflow_ref: str,
         body: TriggerIn,
@@ -138,7 +135,7 @@ class RunService:
         )
         return (run, True) if inserted else run
 
-    def _check_dependency(self, conn: Connection, principal: Principal, run: Run) -> None:
+    def _check_dependency(self, conn: Tx, principal: Principal, run: Run) -> None:
         dependency = run.depends_on_run_id
         if dependency is not None and not run_rows.roots_of(
             conn, principal.project_id, [dependency]
@@ -147,7 +144,7 @@ class RunService:
                 ("body", "depends_on_run_id"), f"run {dependency} does not exist"
             )
 
-    def _root_of(self, conn: Connection, principal: Principal, run: Run) -> str:
+    def _root_of(self, conn: Tx, principal: Principal, run: Run) -> str:
         if run.parent_run_id is None:
             return run.root_run_id or run.id
         roots = run_rows.roots_of(conn, principal.project_id, [run.parent_run_id])
@@ -238,7 +235,7 @@ class RunService:
             )
 
     def _load(
-        self, conn: Connection, principal: Principal, run_id: str, *, for_update: bool = False
+        self, conn: Tx, principal: Principal, run_id: str, *, for_update: bool = False
     ) -> tuple[int, Run]:
         found = run_rows.run_pk_and_record(
             conn, principal.project_id, run_id, for_update=for_update
@@ -253,7 +250,7 @@ class RunService:
         with self.db.write() as conn:
             return self._change_in(conn, principal, run_id, change)
 
-    def _change_in(self, conn: Connection, principal: Principal, run_id: str, change: Any) -> Run:
+    def _change_in(self, conn: Tx, principal: Principal, run_id: str, change: Any) -> Run:
         pk, run = self._load(conn, principal, run_id, for_update=True)
         updated: Run = change(run)
         if not run_rows.save_run_state(conn, pk, run.status, updated):
@@ -361,7 +358,7 @@ class RunService:
             return self._retry_in(conn, principal, run_id, idempotency_key)
 
     def _retry_in(
-        self, conn: Connection, principal: Principal, run_id: str, idempotency_key: str | None
+        self, conn: Tx, principal: Principal, run_id: str, idempotency_key: str | None
     ) -> Run:
         _, source = self._load(conn, principal, run_id)
         if idempotency_key is not None:
@@ -416,7 +413,7 @@ class RunService:
 
     # -- queries -------------------------------------------------------------------
 
-    def resolve_query(self, conn: Connection, query: RunQuery) -> RunQuery | None:
+    def resolve_query(self, conn: Tx, query: RunQuery) -> RunQuery | None:
         """Workflow names in the ``workflow_id`` filter become ids (unknown ones are
         refused), and workflow types become the ids of the workflows of those types:
         a type then narrows the index ranges read instead of being checked run by run
@@ -457,9 +454,7 @@ class RunService:
         input, result, error text, headers or tags (a fraction of the reading)."""
         return self._read_page(query, run_reads.list_heads)
 
-    def _read_page(
-        self, query: RunQuery, read: Callable[[Connection, RunQuery], Page[R]]
-    ) -> Page[R]:
+    def _read_page(self, query: RunQuery, read: Callable[[Tx, RunQuery], Page[R]]) -> Page[R]:
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query)
             if resolved is None:
@@ -526,7 +521,7 @@ class RunService:
             yield from run_reads.iterate(conn, query)
 
 
-def _roots(conn: Connection, principal: Principal, items: list[ImportedRun]) -> dict[str, str]:
+def _roots(conn: Tx, principal: Principal, items: list[ImportedRun]) -> dict[str, str]:
     """Each imported run's ``root_run_id``: as given, else its parent's root (from this
     batch or stored), else its parent, else its own id."""
     given = {str(r.id): (_str(r.parent_run_id), _str(r.root_run_id)) for r in items}

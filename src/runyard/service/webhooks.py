@@ -13,14 +13,13 @@ from typing import Any
 
 from runyard.core.errors import NotFound, Unauthenticated
 from runyard.core.ids import new_id
-from runyard.core.models import Role, Run
+from runyard.core.models import Hook, Role, Run
 from runyard.core.times import Clock
 from runyard.service.access import Principal
 from runyard.service.inputs import TriggerIn
 from runyard.service.runs import RunService
 from runyard.store import hook_rows, workflow_rows
 from runyard.store.database import Database
-from runyard.store.hook_rows import Hook
 from runyard.store.tenancy import hash_key
 
 SECRET_PREFIX = "whs_"

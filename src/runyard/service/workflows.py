@@ -6,17 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
-
-from runyard.core.errors import Conflict, NotFound
+from runyard.core.errors import Conflict, Duplicate, NotFound
 from runyard.core.ids import new_id
 from runyard.core.models import Parameter, Role, Run, Workflow
 from runyard.core.times import Clock
 from runyard.service.access import Principal
 from runyard.service.inputs import ParameterIn, WorkflowIn, WorkflowPatch
 from runyard.store import run_counts, workflow_rows
-from runyard.store.database import Database
+from runyard.store.database import Database, Tx
 
 # Tries at registering a workflow that others register at the same moment: each lost race
 # is followed by a read that finds the winner's row, so two tries settle any pair.
@@ -125,11 +122,11 @@ class WorkflowService:
         for _ in range(REGISTER_ATTEMPTS - 1):
             try:
                 return self._create_or_version(principal, body)
-            except IntegrityError:  # another caller's insert won the name or the version
+            except Duplicate:  # another caller's insert won the name or the version
                 continue
         try:
             return self._create_or_version(principal, body)
-        except IntegrityError:
+        except Duplicate:
             raise Conflict(f"workflow {body.name!r} keeps changing concurrently; retry") from None
 
     def _create_or_version(self, principal: Principal, body: WorkflowIn) -> tuple[Workflow, bool]:
@@ -172,7 +169,7 @@ class WorkflowService:
                 raise NotFound(f"workflow {id_or_name!r} does not exist")
             return self._apply(conn, current, patch)
 
-    def _apply(self, conn: Connection, current: Workflow, patch: WorkflowPatch) -> Workflow:
+    def _apply(self, conn: Tx, current: Workflow, patch: WorkflowPatch) -> Workflow:
         sent = patch.model_fields_set
         parameters = (
             _parameters(patch.parameters) if patch.parameters is not None else current.parameters

@@ -31,6 +31,11 @@ class Snapshot:
     runs: int
     bytes: int
 
+    @property
+    def current(self) -> bool:
+        """Whether it is at this runyard's newest schema (else ``db upgrade`` it)."""
+        return self.revision == migrate.head_revision()
+
 
 def sqlite_path(database_url: str) -> Path:
     url = normalize_url(database_url)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeAlias
 
-from sqlalchemy import Connection, Engine, exc
+from sqlalchemy import Connection, Engine, exc, text
 
 from runyard.core.errors import Unavailable
 from runyard.store import dialect_hooks, migrate, signals
 from runyard.store.engine import make_engine
 from runyard.store.outages import unavailable_when_lost
+from runyard.store.violations import duplicates_refused
+
+# An open transaction, as ``read`` and ``write`` yield it: a service holds one only to hand
+# it back to the store's functions.
+Tx: TypeAlias = Connection
 
 
 class Database:
@@ -39,7 +45,11 @@ class Database:
     def write(self) -> Iterator[Connection]:
         """A transaction that commits when the block ends and rolls back on an exception.
         What it noted (``signals.note``) is published once it has committed."""
-        with unavailable_when_lost(), self.engine.connect().execution_options(write=True) as conn:
+        with (
+            unavailable_when_lost(),
+            duplicates_refused(),
+            self.engine.connect().execution_options(write=True) as conn,
+        ):
             try:
                 with conn.begin():
                     yield conn
@@ -59,6 +69,15 @@ class Database:
             raise Unavailable(f"cannot reach the database {where}: {reason}") from None
         # Processes starting together on a new database migrate one after another.
         migrate.upgrade(self.engine, first=dialect_hooks.lock_for_migrations)
+
+    def ping(self) -> None:
+        """Ask the database to answer (``Unavailable`` if it cannot)."""
+        with self.read() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (None before the first migration)."""
+        return migrate.current_revision(self.engine)
 
     def dispose(self) -> None:
         self.upkeep.stop()

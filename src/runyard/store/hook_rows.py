@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import Connection, delete, select
 
+from runyard.core.models import Hook
 from runyard.store.schema import webhook_triggers
-
-
-@dataclass(frozen=True, slots=True)
-class Hook:
-    id: str
-    project_id: str
-    workflow_id: str
-    secret_hash: str
-    created_at: datetime
 
 
 def insert(conn: Connection, hook: Hook) -> None:

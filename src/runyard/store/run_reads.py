@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, RowMapping, select
 
 from runyard.core import query as limits
-from runyard.core.models import Run, RunCount, RunHead
-from runyard.core.query import Position, RunQuery, SortField
+from runyard.core.models import Run, RunCount, RunHead, StatusChange
+from runyard.core.query import Bucket, Page, Position, RunQuery, SortField
 from runyard.core.search_text import fold
 from runyard.core.times import from_micros, to_micros
 from runyard.store import query_compiler as qc
@@ -23,14 +23,6 @@ from runyard.store.workflow_rows import workflow_names
 
 R = TypeVar("R", bound=RunHead)
 SECONDS_PER_DAY = 86_400
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[R]):
-    runs: list[R]
-    has_more: bool
-    last: Position | None  # where the page ended; the next page starts after it
-    total: RunCount | None = None
 
 
 def _position(query: RunQuery, m: RowMapping) -> Position:
@@ -194,12 +186,6 @@ def _counted(conn: Connection, query: RunQuery, chosen: qc.Plan | None, *, exact
     return RunCount(n) if cap is None or n <= cap else RunCount(cap, exact=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Bucket:
-    start: datetime
-    counts: dict[str, int]
-
-
 def stats(conn: Connection, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
     """Runs per bucket and status. Buckets of whole days, for a query the day counts
     answer, are summed from those (the window's partial end days from the runs)."""
@@ -288,13 +274,6 @@ def retries_of(conn: Connection, project_id: str, run_id: str, limit: int = 50) 
         )
     ]
     return _runs(conn, rows)
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChange:
-    status: str
-    attempt: int
-    at: datetime
 
 
 def status_history(conn: Connection, project_id: str, run_id: str) -> list[StatusChange]:

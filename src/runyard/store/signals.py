@@ -10,12 +10,13 @@ and then for changes other processes made.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 from sqlalchemy import Connection
+
+from runyard.core.waiting import Waiter
 
 NOTES = "runyard_signal_notes"  # the topics a transaction noted, in its connection's info
 
@@ -39,41 +40,6 @@ def take_notes(conn: Connection) -> set[str]:
     """The topics noted in the transaction that just ended (and forget them)."""
     found: set[str] = conn.info.pop(NOTES, None) or set()
     return found
-
-
-class Waiter:
-    """One subscriber: woken by a notice of any of its topics."""
-
-    def __init__(self) -> None:
-        self._fired = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._async: asyncio.Event | None = None
-
-    def fire(self) -> None:
-        self._fired.set()
-        loop, event = self._loop, self._async
-        if loop is not None and event is not None:
-            with suppress(RuntimeError):  # the loop has closed: nobody waits there any more
-                loop.call_soon_threadsafe(event.set)
-
-    def wait(self, timeout: float) -> bool:
-        """Sleep until a notice (True) or ``timeout`` seconds (False)."""
-        fired = self._fired.wait(max(timeout, 0.0))
-        self._fired.clear()
-        return fired
-
-    async def wait_async(self, timeout: float) -> bool:
-        """``wait`` on the running event loop."""
-        if self._async is None:
-            self._async = asyncio.Event()
-            self._loop = asyncio.get_running_loop()
-        if not self._fired.is_set():
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._async.wait(), max(timeout, 0.0))
-        fired = self._fired.is_set()
-        self._fired.clear()
-        self._async.clear()
-        return fired
 
 
 class Signals:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from html import escape
 
+from runyard.core.query import Bucket
 from runyard.core.statuses import RunStatus
-from runyard.store.run_reads import Bucket
 
 # Status colours, each at least 4.5:1 against white (and told apart by text too).
 COLOURS = {

@@ -18,11 +18,10 @@ from starlette.datastructures import QueryParams
 
 from runyard.core.errors import InvalidInput
 from runyard.core.models import TriggerType, WorkflowType
-from runyard.core.query import RunQuery, Sort, TagFilter, decode_cursor, encode_cursor
+from runyard.core.query import Page, RunQuery, Sort, TagFilter, decode_cursor, encode_cursor
 from runyard.core.search_text import MAX_TERM_LENGTH
 from runyard.core.statuses import RunStatus
 from runyard.core.times import parse_timestamp, to_rfc3339
-from runyard.store.run_reads import Page
 
 PRESETS = {
     "15m": timedelta(minutes=15),

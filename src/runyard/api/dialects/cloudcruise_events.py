@@ -48,9 +48,9 @@ from runyard.core.models import RunHead
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus
 from runyard.core.times import Clock, to_rfc3339
+from runyard.core.waiting import Waiter
 from runyard.service.access import Principal
 from runyard.service.runs import RunService
-from runyard.store.signals import Waiter
 
 INTERVAL = 0.5  # seconds between looks at the client's runs
 KEEP_ALIVE = 15.0

@@ -18,10 +18,9 @@ from runyard.api.dialects import base, schemas
 from runyard.api.dialects.skyvern_access import PrincipalDep
 from runyard.api.dialects.skyvern_words import STATUS
 from runyard.api.render import JSONResponse
-from runyard.core.models import Run, Step
+from runyard.core.models import Run, StatusChange, Step
 from runyard.core.statuses import RunStatus
 from runyard.core.times import to_rfc3339
-from runyard.store.run_reads import StatusChange
 
 
 def block(run: Run, step: Step) -> dict[str, Any]:

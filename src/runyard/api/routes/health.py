@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import text
 from starlette.responses import Response
 
 from runyard.api import schemas
@@ -22,8 +21,7 @@ router = APIRouter(tags=["health"])
 )
 def healthz(services: ServicesDep) -> JSONResponse:
     try:
-        with services.db.read() as conn:
-            conn.execute(text("SELECT 1"))
+        services.db.ping()
     except Exception as exc:  # any database failure means not ready
         return JSONResponse({"status": "unavailable", "detail": type(exc).__name__}, 503)
     return JSONResponse({"status": "ok"})

@@ -11,8 +11,8 @@ from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
 from runyard.api.services import PrincipalDep, ServicesDep
 from runyard.core.errors import InvalidInput
+from runyard.core.models import Hook
 from runyard.core.times import to_rfc3339
-from runyard.store.hook_rows import Hook
 
 router = APIRouter(tags=["webhooks"], route_class=OrjsonRoute)
 
