@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -169,8 +169,13 @@ def retry_headers(exc: RunyardError) -> dict[str, str] | None:
     return None
 
 
-def status_of(exc: RunyardError) -> int:
-    return next((status for cls, status, _ in STATUS_OF if isinstance(exc, cls)), 400)
+def status_of(exc: RunyardError, overrides: Mapping[type[RunyardError], int] | None = None) -> int:
+    """The HTTP status of an error: ``STATUS_OF``'s, or a vendor's own for that kind of
+    error (``overrides``, keyed by the kinds ``STATUS_OF`` names); 400 for any other."""
+    for cls, status, _ in STATUS_OF:
+        if isinstance(exc, cls):
+            return (overrides or {}).get(cls, status)
+    return 400
 
 
 async def _runyard_error(_: Request, exc: Exception) -> Response:

@@ -27,6 +27,7 @@ from runyard.api.problems import (
     add_components,
     error_responses,
     retry_headers,
+    status_of,
     validation_errors,
 )
 from runyard.api.render import JSONResponse
@@ -78,18 +79,12 @@ class ErrorStatuses:
         return mapped | {self.conflict, self.unavailable, self.rate_limited, 400, 404, 413}
 
     def of(self, exc: RunyardError) -> int:
-        for cls, status in (
-            (InvalidInput, self.invalid),
-            (NotFound, self.not_found),
-            (Conflict, self.conflict),
-            (Unauthenticated, self.unauthenticated),
-            (Forbidden, self.forbidden),
-            (Unavailable, self.unavailable),
-            (RateLimited, self.rate_limited),
-        ):
-            if isinstance(exc, cls):
-                return status
-        return 400
+        """The native status (``problems.STATUS_OF``), unless this vendor gives its own."""
+        return status_of(exc, {
+            InvalidInput: self.invalid, NotFound: self.not_found, Conflict: self.conflict,
+            Unauthenticated: self.unauthenticated, Forbidden: self.forbidden,
+            Unavailable: self.unavailable, RateLimited: self.rate_limited,
+        })  # fmt: skip
 
 
 DETAIL_SCHEMA: dict[str, Any] = {
