@@ -2,7 +2,7 @@
 """The project's two entry points, needing nothing but Python 3.11+.
 
     python3 dev.py serve [runyard serve options]   # API + demo data on SQLite
-    python3 dev.py test  [pytest options]          # ruff, mypy and the whole test suite
+    python3 dev.py test  [pytest options]          # ruff, mypy, import contracts, all tests
 
 Both create ``.venv`` and install runyard into it first (again whenever pyproject.toml
 changes). ``test`` also keeps ``.venv-clients``: the vendors' official Python clients
