@@ -38,7 +38,7 @@ def _owned(db: Database) -> dict[str, int]:
             t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
             for t in (steps, run_error_codes, run_tags, run_status_changes, callbacks)
         }
-        if db.is_sqlite:
+        if db.backend.name == "sqlite":
             counts["run_search"] = int(
                 conn.execute(text("SELECT count(*) FROM run_search")).scalar_one()
             )

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from runyard.store.backends.postgres_maintenance import Maintenance
 from runyard.store.engine import make_engine
-from runyard.store.postgres_maintenance import Maintenance
 
 
 def test_an_upkeep_pass_without_its_database_logs_one_line_and_carries_on(

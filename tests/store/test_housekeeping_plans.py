@@ -65,7 +65,7 @@ def _statements(db: Database, read: Callable[[Connection], Any]) -> list[tuple[s
 
 def _plan(db: Database, statement: str, params: Any) -> list[str]:
     with db.write() as conn:
-        if db.is_sqlite:
+        if db.backend.name == "sqlite":
             rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
             return [str(r[-1]) for r in rows]
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
@@ -90,5 +90,5 @@ def test_housekeeping_reads_walk_no_table(db: Database, name: str) -> None:
     assert statements, "the read issued no statement over runs"
     for statement, params in statements:
         plan = _plan(db, statement, params)
-        walks = [line for line in plan if _walks_runs(line, db.is_sqlite)]
+        walks = [line for line in plan if _walks_runs(line, db.backend.name == "sqlite")]
         assert not walks, f"{name} walks the runs table:\n" + "\n".join(plan)

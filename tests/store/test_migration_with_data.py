@@ -19,7 +19,8 @@ from sqlalchemy import Connection, column, select, table
 from runyard.api.app import create_app
 from runyard.config import Settings
 from runyard.core.search_text import build_search_text
-from runyard.store import dialect_hooks, migrate, schema
+from runyard.store import migrate, schema
+from runyard.store.backends import backend_of
 from runyard.store.database import Database
 from runyard.store.schema import (
     api_keys,
@@ -112,7 +113,7 @@ def write_as_the_first_release(conn: Connection) -> None:
         }  # fmt: skip
         run["search_text"] = build_search_text(run["id"], run["input"], None)
         pk = conn.execute(runs.insert().values(**run).returning(runs.c.pk)).scalar_one()
-        dialect_hooks.index_search_text(conn, [(pk, run["search_text"])])
+        backend_of(conn).index_search_text(conn, [(pk, run["search_text"])])
         conn.execute(FIRST_RUN_TAGS.insert().values(project_id=PROJECT, key="env",
                                                     value="legacy", run_pk=pk))  # fmt: skip
         if status == "failed":

@@ -19,8 +19,8 @@ from runyard.core.times import utcnow
 from runyard.service.inputs import ImportIn, RunPatch, TriggerIn
 from runyard.service.retention import RetentionService
 from runyard.store import migrate, query_compiler, run_counts
+from runyard.store.backends.postgres_maintenance import FOLD
 from runyard.store.database import Database
-from runyard.store.postgres_maintenance import FOLD
 from runyard.store.schema import run_count_deltas, run_day_counts, runs
 from tests.store.test_query_engine import _random_runs, _setup
 
@@ -67,7 +67,7 @@ def _agree(db: Database, project_id: str) -> None:
 
 
 def _fold(db: Database) -> None:
-    if not db.is_sqlite:
+    if db.backend.name != "sqlite":
         with db.write() as conn:
             conn.exec_driver_sql(FOLD)
         with db.read() as conn:

@@ -22,8 +22,8 @@ from runyard.service.projects import ProjectService
 from runyard.service.runs import RunService
 from runyard.service.workflows import WorkflowService
 from runyard.store import migrate
+from runyard.store.backends.postgres_maintenance import Maintenance
 from runyard.store.database import Database
-from runyard.store.postgres_maintenance import Maintenance
 from runyard.store.schema import projects
 
 BASE = datetime(2026, 5, 1, tzinfo=UTC)

@@ -19,7 +19,6 @@ from runyard.service.access import Principal
 from runyard.store import retention, tenancy
 from runyard.store.database import Database
 
-BATCH = {"postgresql": 1000, "sqlite": 200}
 LIMIT = 10_000
 MAX_PAUSE = 1.0
 
@@ -48,7 +47,7 @@ class RetentionService:
         """Delete up to ``limit`` of the project's ended runs older than ``older_than``."""
         principal.require(Role.ADMIN)
         cutoff = self.clock() - older_than
-        size = BATCH["sqlite" if self.db.is_sqlite else "postgresql"]
+        size = self.db.backend.prune_batch
         deleted = 0
         while deleted < limit:
             started = time.monotonic()

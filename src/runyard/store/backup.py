@@ -17,6 +17,7 @@ from pathlib import Path
 
 from runyard.core.errors import InvalidInput
 from runyard.store import migrate
+from runyard.store.backends import backend_for
 from runyard.store.engine import normalize_url
 
 PAGES_PER_STEP = 4096  # copied between lock releases: writers wait at most one step
@@ -39,15 +40,14 @@ class Snapshot:
 
 def sqlite_path(database_url: str) -> Path:
     url = normalize_url(database_url)
-    if url.get_backend_name() != "sqlite":
+    path = backend_for(url).file_path(url)
+    if path is None:
         raise InvalidInput(
             "backup and restore copy SQLite databases; back up PostgreSQL with pg_dump "
             "(pg_dump -Fc -f runyard.dump <database>; restore with pg_restore -d <database> "
             "runyard.dump)"
         )
-    if not url.database:
-        raise InvalidInput("the SQLite URL names no file")
-    return Path(url.database)
+    return path
 
 
 def backup(database_url: str, destination: Path) -> Snapshot:

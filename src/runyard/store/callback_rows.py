@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select, update
 
 from runyard.core.models import Run
 from runyard.core.statuses import RunStatus
-from runyard.store import dialect_hooks as hooks
+from runyard.store.backends import backend_of
 from runyard.store.schema import callbacks
 
 
@@ -37,7 +37,7 @@ def take_due(conn: Connection, now: datetime, until: datetime, limit: int) -> li
     """Due callbacks, each put off to ``until`` so that no other process sends it meanwhile."""
     c = callbacks.c
     query = select(callbacks).where(c.next_attempt_at <= now).order_by(c.next_attempt_at)
-    rows = conn.execute(hooks.lock_skipping(conn.dialect, query.limit(limit))).all()
+    rows = conn.execute(backend_of(conn).lock_skipping(query.limit(limit))).all()
     found = [Callback(r.id, r.project_id, r.run_id, r.url, r.attempts) for r in rows]
     if found:
         conn.execute(

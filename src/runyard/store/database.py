@@ -9,7 +9,8 @@ from typing import TypeAlias
 from sqlalchemy import Connection, Engine, exc, text
 
 from runyard.core.errors import Unavailable
-from runyard.store import dialect_hooks, migrate, signals
+from runyard.store import migrate, signals
+from runyard.store.backends import Backend, backend_for
 from runyard.store.engine import make_engine
 from runyard.store.outages import unavailable_when_lost
 from runyard.store.violations import duplicates_refused
@@ -24,17 +25,15 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.upkeep = dialect_hooks.start_upkeep(engine)
+        # What differs on this database (``store/backends``).
+        self.backend: Backend = backend_for(engine.dialect)
+        self.upkeep = self.backend.start_upkeep(engine)
         # What committed write transactions noted, for this process's waiters.
         self.signals = signals.Signals()
 
     @classmethod
     def connect(cls, database_url: str, *, pool_size: int = 10) -> Database:
         return cls(make_engine(database_url, pool_size=pool_size))
-
-    @property
-    def is_sqlite(self) -> bool:
-        return dialect_hooks.is_sqlite(self.engine.dialect)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -68,7 +67,7 @@ class Database:
             where = self.engine.url.render_as_string(hide_password=True)
             raise Unavailable(f"cannot reach the database {where}: {reason}") from None
         # Processes starting together on a new database migrate one after another.
-        migrate.upgrade(self.engine, first=dialect_hooks.lock_for_migrations)
+        migrate.upgrade(self.engine, first=self.backend.lock_for_migrations)
 
     def ping(self) -> None:
         """Ask the database to answer (``Unavailable`` if it cannot)."""

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.engine import URL
 
 from runyard.core.errors import InvalidInput
-from runyard.store.dialect_hooks import configure_engine
+from runyard.store.backends import backend_for
 
 
 def normalize_url(database_url: str) -> URL:
@@ -21,12 +21,7 @@ def normalize_url(database_url: str) -> URL:
             f"RUNYARD_DATABASE_URL {database_url!r} is not a database URL "
             "(examples: sqlite:///./runyard.db, postgresql://user@host:5432/db)"
         ) from None
-    backend = url.get_backend_name()
-    if backend in ("postgresql", "postgres"):
-        return url.set(drivername="postgresql+psycopg")
-    if backend == "sqlite":
-        return url
-    raise InvalidInput(f"unsupported database {backend!r}: use sqlite or postgresql")
+    return backend_for(url).driver_url(url)
 
 
 def _dumps(value: Any) -> str:
@@ -54,11 +49,7 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
         # giant multi-row statement that the driver would parse anew for every batch.
         "use_insertmanyvalues": False,
     }
-    if url.get_backend_name() == "sqlite":
-        if url.database in (None, "", ":memory:"):
-            raise InvalidInput("an in-memory SQLite database cannot be shared; use a file")
-        options["connect_args"] = {"check_same_thread": False}
-        options.pop("pool_pre_ping")
-    engine = create_engine(url, **options)
-    configure_engine(engine)
+    backend = backend_for(url)
+    engine = create_engine(url, **backend.engine_options(url, options))
+    backend.configure(engine)
     return engine

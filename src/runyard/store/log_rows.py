@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 
 from runyard.core.logs import LogCap, LogLevel, LogLine
-from runyard.store import dialect_hooks as hooks
 from runyard.store import signals
+from runyard.store.backends import backend_of
 from runyard.store.schema import run_log_totals, run_logs
 
 
@@ -23,7 +23,7 @@ def _totals(conn: Connection, project_id: str, run_pk: int) -> tuple[int, int, i
     if row is None:
         zero = {"run_pk": run_pk, "project_id": project_id, "lines": 0, "bytes": 0,
                 "dropped_lines": 0, "dropped_bytes": 0}  # fmt: skip
-        hooks.bulk_insert_new(conn, run_log_totals, [zero], key="run_pk")
+        backend_of(conn).bulk_insert_new(conn, run_log_totals, [zero], key="run_pk")
         row = conn.execute(query).one()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
@@ -54,7 +54,7 @@ def append(
         rows.append({"run_pk": run_pk, "seq": kept, "project_id": project_id, "ts": line.ts,
                      "level": line.level.value, "step": line.step,
                      "message": line.message})  # fmt: skip
-    hooks.bulk_insert(conn, run_logs, rows)
+    backend_of(conn).bulk_insert(conn, run_logs, rows)
     if dropped:
         marker = (
             f"runyard: this run's log reached its limit ({cap.max_lines:,} lines or "
@@ -68,7 +68,7 @@ def append(
                 .values(message=marker, ts=now)
             )
         else:
-            hooks.bulk_insert(conn, run_logs, [{
+            backend_of(conn).bulk_insert(conn, run_logs, [{
                 "run_pk": run_pk, "seq": kept + 1, "project_id": project_id, "ts": now,
                 "level": LogLevel.WARNING.value, "step": None, "message": marker,
             }])  # fmt: skip

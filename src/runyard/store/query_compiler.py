@@ -41,6 +41,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.sql.elements import KeyedColumnElement
@@ -49,7 +50,8 @@ from runyard.core.query import Position, RunQuery, SortField
 from runyard.core.search_text import fold
 from runyard.core.statuses import RunStatus
 from runyard.core.times import from_micros
-from runyard.store import dialect_hooks as hooks
+from runyard.store.backends import backend_for, like_pattern
+from runyard.store.backends.types import UtcTimestamp
 from runyard.store.schema import run_error_codes, run_tags, runs, workflow_parameters, workflows
 
 # Up to this many matches a side-index filter is "sparse" and its matches drive the page.
@@ -120,7 +122,7 @@ def _tag_rows(query: RunQuery, index: int) -> Select[int]:
 
 def _search_rows(dialect: Dialect, query: RunQuery) -> Select[int]:
     assert query.search
-    return hooks.search_pks(dialect, runs, query.project_id, fold(query.search))
+    return backend_for(dialect).search_pks(runs, query.project_id, fold(query.search))
 
 
 def side_filters(dialect: Dialect, query: RunQuery) -> dict[str, Select[int]]:
@@ -182,13 +184,14 @@ def stretch_statement(
 ) -> Select[int]:
     """Up to ``limit`` pks of runs whose search text holds each of these parts of a search
     term (see store/search_terms.py), by the trigram index."""
-    return hooks.search_pks_holding_all(dialect, runs, project_id, stretches).limit(limit)
+    return backend_for(dialect).search_pks_holding_all(runs, project_id, stretches).limit(limit)
 
 
 def containing_statement(dialect: Dialect, pks: list[int], folded_term: str) -> Select[int]:
     """Those of these runs whose search text contains the whole folded term."""
+    backend = backend_for(dialect)
     return select(runs.c.pk).where(
-        hooks.pk_among(dialect, runs.c.pk, pks), hooks.search_scan(dialect, runs, folded_term)
+        backend.pk_among(runs.c.pk, pks), backend.search_scan(runs, folded_term)
     )
 
 
@@ -229,7 +232,7 @@ def parameter_match_statement(project_id: str, term: str) -> Select[str]:
         .where(
             p.project_id == project_id,
             p.deleted_at.is_(None),
-            p.search_text.like(hooks.like_pattern(fold(term)), escape="\\"),
+            p.search_text.like(like_pattern(fold(term)), escape="\\"),
         )
         .distinct()
     )
@@ -238,7 +241,7 @@ def parameter_match_statement(project_id: str, term: str) -> Select[str]:
 def _side_conditions(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if plan.candidates is not None and plan.driving is None:  # a driver's walk is its list
-        where.append(hooks.pk_among(dialect, runs.c.pk, sorted(plan.candidates)))
+        where.append(backend_for(dialect).pk_among(runs.c.pk, sorted(plan.candidates)))
     for name, rows in side_filters(dialect, query).items():
         if name == plan.driving:
             continue  # the page is read along its table (``_branch``)
@@ -258,14 +261,14 @@ def _scan(dialect: Dialect, query: RunQuery, name: str, rows: Select[int]) -> Co
     """A common filter, tested on each row as the page is read in order."""
     if name == "search":
         assert query.search
-        return hooks.search_scan(dialect, runs, fold(query.search))
+        return backend_for(dialect).search_scan(runs, fold(query.search))
     pk_column = run_error_codes.c.run_pk if name == "error_codes" else run_tags.c.run_pk
     return exists(rows.where(pk_column == runs.c.pk))
 
 
 def _filters(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElement[bool]]:
     c = runs.c
-    where = [hooks.project_filter(dialect, runs, query.project_id, plan.drives_from_pks)]
+    where = [backend_for(dialect).project_filter(runs, query.project_id, plan.drives_from_pks)]
     if query.workflow_ids:
         where.append(c.workflow_id.in_(query.workflow_ids))
     if query.workflow_types:
@@ -467,7 +470,8 @@ def stats_statement(
 
 
 def _stats_rows(dialect: Dialect, query: RunQuery, plan: Plan, bucket_seconds: int) -> Select[Any]:
-    bucket = hooks.time_bucket(dialect, runs.c.created_at, bucket_seconds).label("bucket")
+    start = backend_for(dialect).time_bucket(runs.c.created_at, bucket_seconds)
+    bucket = type_coerce(start, UtcTimestamp()).label("bucket")
     return (
         select(bucket, runs.c.status, func.count().label("count"))
         .where(*_filters(dialect, query, plan.for_counting()))

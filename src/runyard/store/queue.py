@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, Connection, func, literal, or_, select, up
 
 from runyard.core.models import Run
 from runyard.core.statuses import RunStatus
-from runyard.store import dialect_hooks as hooks
 from runyard.store import run_rows
+from runyard.store.backends import backend_of
 from runyard.store.run_rows import run_from_row
 from runyard.store.schema import projects, runs
 
@@ -71,7 +71,7 @@ def _locked(
     conn: Connection, where: list[ColumnElement[bool]], order: Any, limit: int, lock: bool = True
 ) -> list[Live]:
     query = select(runs).where(*where).order_by(*order).limit(limit)
-    rows = conn.execute(hooks.lock_skipping(conn.dialect, query) if lock else query)
+    rows = conn.execute(backend_of(conn).lock_skipping(query) if lock else query)
     return [_live(r._mapping) for r in rows]
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, delete, func, select
 
 from runyard.core.statuses import TERMINAL
-from runyard.store import dialect_hooks as hooks
+from runyard.store.backends import backend_of
 from runyard.store.schema import callbacks, runs
 
 ENDED = sorted(s.value for s in TERMINAL)
@@ -54,5 +54,5 @@ def delete_runs(conn: Connection, project_id: str, found: Sequence[tuple[int, st
     conn.execute(
         delete(callbacks).where(callbacks.c.project_id == project_id, callbacks.c.run_id.in_(ids))
     )
-    hooks.unindex_search_text(conn, pks)
+    backend_of(conn).unindex_search_text(conn, pks)
     return int(conn.execute(delete(runs).where(runs.c.pk.in_(pks))).rowcount)

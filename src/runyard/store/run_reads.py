@@ -16,7 +16,7 @@ from runyard.core.search_text import fold
 from runyard.core.times import from_micros, to_micros
 from runyard.store import query_compiler as qc
 from runyard.store import run_counts, search_terms
-from runyard.store.dialect_hooks import MIN_INDEXED_TERM
+from runyard.store.backends import MIN_INDEXED_TERM
 from runyard.store.run_rows import HEAD_COLUMNS, head_from_row, run_from_row
 from runyard.store.schema import run_error_codes, run_status_changes, runs
 from runyard.store.workflow_rows import workflow_names

@@ -14,7 +14,7 @@ from runyard.core.search_text import build_search_text
 from runyard.core.statuses import RunStatus
 from runyard.core.times import to_micros
 from runyard.store import callback_rows, signals
-from runyard.store import dialect_hooks as hooks
+from runyard.store.backends import backend_of
 from runyard.store.schema import run_error_codes, run_status_changes, run_tags, runs, steps
 
 
@@ -184,7 +184,7 @@ def insert_runs(
             fresh.setdefault(record.id, record)
     if not fresh:
         return {}
-    allocated = dict(zip(fresh, hooks.allocate_run_pks(conn, len(fresh)), strict=True))
+    allocated = dict(zip(fresh, backend_of(conn).allocate_run_pks(conn, len(fresh)), strict=True))
     rows = []
     for run_id, record in fresh.items():
         row = run_values(record)
@@ -192,7 +192,7 @@ def insert_runs(
         row["search_text"] = build_search_text(record.id, record.input, record.extra_http_headers)
         row["idempotency_key"] = keys.get(run_id)
         rows.append(row)
-    stored = hooks.bulk_insert_new(conn, runs, rows, key="pk")
+    stored = backend_of(conn).bulk_insert_new(conn, runs, rows, key="pk")
     inserted = {run_id: pk for run_id, pk in allocated.items() if pk in stored}
     kept = [row for row in rows if row["pk"] in stored]
     step_rows = [
@@ -201,11 +201,11 @@ def insert_runs(
         if run_id in inserted
         for step in record.steps or ()
     ]
-    hooks.bulk_insert(conn, steps, step_rows)
+    backend_of(conn).bulk_insert(conn, steps, step_rows)
     _index_codes_and_tags(
         conn, [(inserted[run_id], r) for run_id, r in fresh.items() if run_id in inserted]
     )
-    hooks.index_search_text(conn, [(row["pk"], row["search_text"]) for row in kept])
+    backend_of(conn).index_search_text(conn, [(row["pk"], row["search_text"]) for row in kept])
     if history:  # a run created here starts its history (imported ones bring timestamps)
         record_status(conn, [(pk, fresh[run_id]) for run_id, pk in inserted.items()])
     queued = {fresh[r].project_id for r in inserted if fresh[r].status is RunStatus.QUEUED}
@@ -227,8 +227,8 @@ def _index_codes_and_tags(conn: Connection, pairs: Iterable[tuple[int, Run]]) ->
             {"project_id": project, "key": k, "value": v, "created_at": at, "run_pk": pk}
             for k, v in run.tags.items()
         )
-    hooks.bulk_insert(conn, run_error_codes, codes)
-    hooks.bulk_insert(conn, run_tags, tags)
+    backend_of(conn).bulk_insert(conn, run_error_codes, codes)
+    backend_of(conn).bulk_insert(conn, run_tags, tags)
 
 
 def run_pk_and_record(
@@ -406,7 +406,7 @@ def upsert_steps(conn: Connection, project_id: str, items: Sequence[tuple[int, S
             select(run_error_codes.c.run_pk).where(run_error_codes.c.run_pk.in_(pks)).distinct()
         ).scalars()
     )
-    hooks.bulk_upsert(
+    backend_of(conn).bulk_upsert(
         conn, steps, [step_values(pk, step) for pk, step in latest.values()], ("run_pk", "seq")
     )
     stale = had_codes | {pk for pk, step in latest.values() if step.errors}

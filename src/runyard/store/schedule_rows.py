@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from runyard.core.models import Schedule
-from runyard.store import dialect_hooks as hooks
+from runyard.store.backends import backend_of
 from runyard.store.schema import schedules
 
 
@@ -53,7 +53,7 @@ def due(conn: Connection, now: datetime, limit: int) -> list[Schedule]:
         .order_by(s.next_fire_at)
         .limit(limit)
     )
-    return [_schedule(r._mapping) for r in conn.execute(hooks.lock_skipping(conn.dialect, query))]
+    return [_schedule(r._mapping) for r in conn.execute(backend_of(conn).lock_skipping(query))]
 
 
 def advance(conn: Connection, schedule: Schedule, fired: datetime, following: datetime) -> bool:

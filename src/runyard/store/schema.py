@@ -20,10 +20,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    text,
 )
 
-from runyard.store.dialect_hooks import BigId, JsonDocument, UtcTimestamp
+from runyard.store.backends.types import BigId, JsonDocument, UtcTimestamp, partial_index
 
 metadata = MetaData(
     naming_convention={
@@ -39,7 +38,7 @@ Uuid = String(36)
 
 def _live(name: str, where: str, *columns: str) -> Index:
     """A partial index: only rows matching ``where`` (on both databases)."""
-    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+    return partial_index(name, *columns, where=where)
 
 
 projects = Table(
@@ -84,13 +83,8 @@ workflows = Table(
     Column("modified_at", UtcTimestamp, nullable=False),
     Column("deleted_at", UtcTimestamp),
     # A name is unique among a project's live workflows; a deleted one frees its name.
-    Index(
-        "uq_workflows_live_name",
-        "project_id",
-        "name",
-        unique=True,
-        sqlite_where=text("deleted_at IS NULL"),
-        postgresql_where=text("deleted_at IS NULL"),
+    partial_index(
+        "uq_workflows_live_name", "project_id", "name", where="deleted_at IS NULL", unique=True
     ),
     Index(None, "project_id", "type"),
 )
@@ -199,14 +193,13 @@ runs = Table(
     _live("ix_runs_available", "available_at IS NOT NULL", "available_at"),
     _live("ix_runs_deadline", "deadline_at IS NOT NULL", "deadline_at"),
     _live("ix_runs_waiting_for", "waiting_for IS NOT NULL", "project_id", "waiting_for"),
-    Index(
+    partial_index(
         "uq_runs_idempotency",
         "project_id",
         "workflow_id",
         "idempotency_key",
+        where="idempotency_key IS NOT NULL",
         unique=True,
-        sqlite_where=text("idempotency_key IS NOT NULL"),
-        postgresql_where=text("idempotency_key IS NOT NULL"),
     ),
 )
 

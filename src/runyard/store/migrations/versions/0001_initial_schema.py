@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from runyard.store.dialect_hooks import UtcTimestamp, create_search_index, drop_search_index
+from runyard.store.backends import backend_of
+from runyard.store.backends.types import UtcTimestamp
 
 revision = "0001"
 down_revision = None
@@ -311,11 +312,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("run_pk", "seq", name=op.f("pk_steps")),
     )
 
-    create_search_index(op.get_bind())
+    backend_of(op.get_bind()).create_search_index(op.get_bind())
 
 
 def downgrade() -> None:
-    drop_search_index(op.get_bind())
+    backend_of(op.get_bind()).drop_search_index(op.get_bind())
     op.drop_table("steps")
     with op.batch_alter_table("run_tags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_run_tags_run_pk"))

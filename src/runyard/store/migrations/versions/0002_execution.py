@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from runyard.store.dialect_hooks import UtcTimestamp
+from runyard.store.backends.types import UtcTimestamp
 
 revision = "0002"
 down_revision = "0001"

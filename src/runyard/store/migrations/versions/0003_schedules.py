@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from runyard.store.dialect_hooks import JsonDocument, UtcTimestamp
+from runyard.store.backends.types import JsonDocument, UtcTimestamp
 
 revision = "0003"
 down_revision = "0002"

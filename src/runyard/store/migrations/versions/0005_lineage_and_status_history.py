@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from runyard.store.dialect_hooks import BigId, UtcTimestamp
+from runyard.store.backends.types import BigId, UtcTimestamp
 
 revision = "0005"
 down_revision = "0004"

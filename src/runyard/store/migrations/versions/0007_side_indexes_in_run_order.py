@@ -19,7 +19,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from runyard.store.dialect_hooks import BigId, UtcTimestamp
+from runyard.store.backends.types import BigId, UtcTimestamp
 
 revision = "0007"
 down_revision = "0006"

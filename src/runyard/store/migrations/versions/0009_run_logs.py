@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from runyard.store.dialect_hooks import BigId, UtcTimestamp
+from runyard.store.backends.types import BigId, UtcTimestamp
 
 revision = "0009"
 down_revision = "0008"
