@@ -22,9 +22,10 @@ from runyard.core.query import COUNT_CAP, RunQuery, Sort, SortField, TagFilter
 from runyard.core.statuses import RunStatus
 from runyard.core.times import utcnow
 from runyard.service.runs import RunService
-from runyard.store import query_compiler as qc
-from runyard.store import run_counts, run_reads
 from runyard.store.database import Database
+from runyard.store.query import compiler as qc
+from runyard.store.query import counts as run_counts
+from runyard.store.query import reads as run_reads
 from runyard.store.schema import runs, workflows
 from runyard.store.tenancy import project_by_name
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from runyard.core import query as query_rules
-from runyard.store import query_compiler
+from runyard.store.query import compiler as query_compiler
 from tests.api.conftest import Api, make_workflow
 
 T0 = "2026-04-01T00:00:00Z"

@@ -24,8 +24,9 @@ from runyard.service.inputs import ImportIn, WorkflowIn
 from runyard.service.projects import ProjectService
 from runyard.service.runs import RunService
 from runyard.service.workflows import WorkflowService
-from runyard.store import query_compiler, run_reads
 from runyard.store.database import Database
+from runyard.store.query import compiler as query_compiler
+from runyard.store.query import reads as run_reads
 
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 WORDS = ["alpha", "Zürich", "50%_off", "back\\slash", "CUST-0042", 'quote"d', "straße"]

@@ -18,9 +18,11 @@ from runyard.core.statuses import RunStatus
 from runyard.core.times import utcnow
 from runyard.service.inputs import ImportIn, RunPatch, TriggerIn
 from runyard.service.retention import RetentionService
-from runyard.store import migrate, query_compiler, run_counts
+from runyard.store import migrate
 from runyard.store.database import Database
 from runyard.store.postgres_maintenance import FOLD
+from runyard.store.query import compiler as query_compiler
+from runyard.store.query import counts as run_counts
 from runyard.store.schema import run_count_deltas, run_day_counts, runs
 from tests.store.test_query_engine import _random_runs, _setup
 

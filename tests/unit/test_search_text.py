@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from runyard.core.query import RunQuery
 from runyard.core.search_text import MAX_TERM_LENGTH, SEPARATOR, build_search_text, fold
-from runyard.store.search_terms import rare_stretches
+from runyard.store.query.terms import rare_stretches
 
 RUN_ID = "0190A0B0-1234-7ABC-8DEF-0123456789AB"
 

@@ -23,8 +23,9 @@ from runyard.core.statuses import RunStatus, cancel_target
 from runyard.core.times import Clock
 from runyard.service.access import Principal
 from runyard.service.inputs import ImportedRun, ImportIn, RunFields, RunPatch, StepIn, TriggerIn
-from runyard.store import run_reads, run_rows, workflow_refs, workflow_rows
+from runyard.store import run_lookups, run_rows, workflow_refs, workflow_rows
 from runyard.store.database import Database, Tx
+from runyard.store.query import reads as run_reads
 
 R = TypeVar("R", bound=RunHead)
 
@@ -477,7 +478,7 @@ class RunService:
 
     def history(self, principal: Principal, run_id: str) -> list[StatusChange]:
         with self.db.read() as conn:
-            return run_reads.status_history(conn, principal.project_id, run_id)
+            return run_lookups.status_history(conn, principal.project_id, run_id)
 
     def lineage(self, principal: Principal, run: Run, limit: int = 50) -> Lineage:
         """The runs around ``run``: its parent and children, the run it retries and its
@@ -485,8 +486,8 @@ class RunService:
         related = [i for i in (run.parent_run_id, run.source_run_id) if i]
         children = self.page(RunQuery(principal.project_id, parent_run_id=run.id, limit=limit))
         with self.db.read() as conn:
-            found = {r.id: r for r in run_reads.runs_by_ids(conn, principal.project_id, related)}
-            retries = run_reads.retries_of(conn, principal.project_id, run.id, limit)
+            found = {r.id: r for r in run_lookups.runs_by_ids(conn, principal.project_id, related)}
+            retries = run_lookups.retries_of(conn, principal.project_id, run.id, limit)
         return Lineage(
             parent=found.get(run.parent_run_id or ""),
             source=found.get(run.source_run_id or ""),
@@ -498,12 +499,12 @@ class RunService:
     def some(self, principal: Principal, run_ids: Sequence[str]) -> list[Run]:
         """These runs of the project (without steps; unknown ids are left out)."""
         with self.db.read() as conn:
-            return run_reads.runs_by_ids(conn, principal.project_id, run_ids)
+            return run_lookups.runs_by_ids(conn, principal.project_id, run_ids)
 
     def error_codes(self, principal: Principal, run_ids: Sequence[str]) -> dict[str, list[str]]:
         """Each run's step error codes, for a page of runs (one read)."""
         with self.db.read() as conn:
-            return run_reads.error_codes_of(conn, principal.project_id, run_ids)
+            return run_lookups.error_codes_of(conn, principal.project_id, run_ids)
 
     def export(self, query: RunQuery) -> Iterator[Run]:
         """Every run of the query, streamed in order from one read transaction.

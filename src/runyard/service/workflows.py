@@ -12,8 +12,9 @@ from runyard.core.models import Parameter, Role, Run, Workflow
 from runyard.core.times import Clock
 from runyard.service.access import Principal
 from runyard.service.inputs import ParameterIn, WorkflowIn, WorkflowPatch
-from runyard.store import run_counts, workflow_rows
+from runyard.store import workflow_rows
 from runyard.store.database import Database, Tx
+from runyard.store.query import counts as run_counts
 
 # Tries at registering a workflow that others register at the same moment: each lost race
 # is followed by a read that finds the winner's row, so two tries settle any pair.

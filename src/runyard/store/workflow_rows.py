@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, func, select, update
 from runyard.core.ids import canonical_uuid
 from runyard.core.models import Parameter, Workflow, WorkflowType
 from runyard.core.search_text import fold
-from runyard.store import run_counts
+from runyard.store.query import counts as run_counts
 from runyard.store.schema import runs, workflow_parameters, workflow_versions, workflows
 
 

@@ -7,18 +7,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping
 
 from runyard.core import query as limits
-from runyard.core.models import Run, RunCount, RunHead, StatusChange
+from runyard.core.models import Run, RunCount, RunHead
 from runyard.core.query import Bucket, Page, Position, RunQuery, SortField
 from runyard.core.search_text import fold
 from runyard.core.times import from_micros, to_micros
-from runyard.store import query_compiler as qc
-from runyard.store import run_counts, search_terms
 from runyard.store.dialect_hooks import MIN_INDEXED_TERM
+from runyard.store.query import compiler as qc
+from runyard.store.query import counts as run_counts
+from runyard.store.query import terms as search_terms
 from runyard.store.run_rows import HEAD_COLUMNS, head_from_row, run_from_row
-from runyard.store.schema import run_error_codes, run_status_changes, runs
 from runyard.store.workflow_rows import workflow_names
 
 R = TypeVar("R", bound=RunHead)
@@ -88,12 +88,6 @@ def _search_by_stretch(conn: Connection, query: RunQuery) -> list[int] | None:
         chunk = candidates[first : first + 5000]
         found += conn.execute(qc.containing_statement(conn.dialect, chunk, term)).scalars()
     return sorted(found)[: qc.DENSE_THRESHOLD]
-
-
-def _runs(conn: Connection, rows: Sequence[RowMapping]) -> list[Run]:
-    """Rows of ``runs`` as records, with their workflows' names (one read for all)."""
-    names = workflow_names(conn, sorted({m["workflow_id"] for m in rows}))
-    return [run_from_row(m, names.get(m["workflow_id"])) for m in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,68 +215,3 @@ def iterate(conn: Connection, query: RunQuery, batch: int = 1000) -> Iterator[Ru
         if not page.has_more or page.last is None:
             return
         page_query = replace(page_query, after=page.last)
-
-
-def _pks_of(conn: Connection, project_id: str, run_ids: Sequence[str]) -> dict[int, str]:
-    """The pks of the project's runs among ``run_ids``. Found by the unique id index alone,
-    the project checked on the rows found: a planner guessing without statistics would
-    otherwise walk a project index instead of looking up a few ids."""
-    rows = conn.execute(
-        select(runs.c.pk, runs.c.id, runs.c.project_id).where(runs.c.id.in_(list(run_ids)))
-    )
-    return {pk: run_id for pk, run_id, owner in rows if owner == project_id}
-
-
-def error_codes_of(
-    conn: Connection, project_id: str, run_ids: Sequence[str]
-) -> dict[str, list[str]]:
-    """The step error codes of each of these runs (those without any are left out)."""
-    if not run_ids:
-        return {}
-    pks = _pks_of(conn, project_id, run_ids)
-    if not pks:
-        return {}
-    e = run_error_codes.c
-    rows = conn.execute(
-        select(e.run_pk, e.error_code)
-        .where(e.run_pk.in_(list(pks)), e.project_id == project_id)
-        .order_by(e.run_pk, e.error_code)
-    )
-    found: dict[str, list[str]] = {}
-    for pk, code in rows:
-        found.setdefault(pks[pk], []).append(code)
-    return found
-
-
-def runs_by_ids(conn: Connection, project_id: str, run_ids: Sequence[str]) -> list[Run]:
-    """The project's runs with these ids (unknown ones are left out), without steps."""
-    if not run_ids:
-        return []
-    found = conn.execute(select(runs).where(runs.c.id.in_(list(run_ids))))
-    return _runs(conn, [r._mapping for r in found if r.project_id == project_id])  # _pks_of
-
-
-def retries_of(conn: Connection, project_id: str, run_id: str, limit: int = 50) -> list[Run]:
-    """The runs that retry ``run_id``, in the order they were made."""
-    rows = [
-        r._mapping
-        for r in conn.execute(
-            select(runs)
-            .where(runs.c.project_id == project_id, runs.c.source_run_id == run_id)
-            .order_by(runs.c.pk)  # creation order, read from the retries index itself
-            .limit(limit)
-        )
-    ]
-    return _runs(conn, rows)
-
-
-def status_history(conn: Connection, project_id: str, run_id: str) -> list[StatusChange]:
-    """The statuses a run took, in order (empty for runs imported with their history)."""
-    h = run_status_changes.c
-    rows = conn.execute(
-        select(h.status, h.attempt, h.at)
-        .join(runs, runs.c.pk == h.run_pk)
-        .where(runs.c.project_id == project_id, runs.c.id == run_id)
-        .order_by(h.id)
-    )
-    return [StatusChange(status, attempt, at) for status, attempt, at in rows]
