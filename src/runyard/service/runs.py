@@ -25,7 +25,8 @@ from runyard.service.access import Principal
 from runyard.service.inputs import ImportedRun, ImportIn, RunFields, RunPatch, StepIn, TriggerIn
 from runyard.store import run_lookups, run_rows, workflow_refs, workflow_rows
 from runyard.store.database import Database, Tx
-from runyard.store.query import reads as run_reads
+from runyard.store.query import counts, reads
+from runyard.store.query.planner import Planner
 
 R = TypeVar("R", bound=RunHead)
 
@@ -55,9 +56,11 @@ class Lineage:
 
 
 class RunService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, planner: Planner = Planner()) -> None:
         self.db = db
         self.clock = clock
+        # The query engine's thresholds (store/query/planner.py); a test may set others.
+        self.planner = planner
 
     # -- creating runs -------------------------------------------------------------
 
@@ -448,33 +451,37 @@ class RunService:
         return {ref: workflow_id for ref, (workflow_id, _) in found.items()}
 
     def page(self, query: RunQuery) -> Page[Run]:
-        return self._read_page(query, run_reads.list_page)
+        return self._read_page(query, reads.list_page)
 
     def heads(self, query: RunQuery) -> Page[RunHead]:
         """A page as ``page`` reads it, of the runs' heads only: for lists that show no
         input, result, error text, headers or tags (a fraction of the reading)."""
-        return self._read_page(query, run_reads.list_heads)
+        return self._read_page(query, reads.list_heads)
 
-    def _read_page(self, query: RunQuery, read: Callable[[Tx, RunQuery], Page[R]]) -> Page[R]:
+    def _read_page(
+        self, query: RunQuery, read: Callable[[Tx, Planner, RunQuery], Page[R]]
+    ) -> Page[R]:
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query)
             if resolved is None:
                 return Page([], False, None, RunCount(0) if query.include_total else None)
-            return read(conn, resolved)
+            return read(conn, self.planner, resolved)
 
     def count(self, query: RunQuery, *, exact: bool = False) -> RunCount:
-        """How many runs match: exactly if ``exact``, else at most ``COUNT_CAP`` counted
-        (``run_reads.count``)."""
+        """How many runs match: exactly if ``exact``, else at most the planner's
+        ``count_cap`` counted (``store/query/counts.count``)."""
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query.filters_only())
             if resolved is None:
                 return RunCount(0)
-            return run_reads.count(conn, resolved, exact=exact)
+            return counts.count(conn, self.planner, resolved, exact=exact)
 
     def stats(self, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query.filters_only())
-            return [] if resolved is None else run_reads.stats(conn, resolved, bucket_seconds)
+            if resolved is None:
+                return []
+            return counts.stats(conn, self.planner, resolved, bucket_seconds)
 
     def history(self, principal: Principal, run_id: str) -> list[StatusChange]:
         with self.db.read() as conn:
@@ -519,7 +526,7 @@ class RunService:
         if query is None:
             return
         with self.db.read() as conn:
-            yield from run_reads.iterate(conn, query)
+            yield from reads.iterate(conn, self.planner, query)
 
 
 def _roots(conn: Tx, principal: Principal, items: list[ImportedRun]) -> dict[str, str]:

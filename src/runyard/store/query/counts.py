@@ -1,135 +1,111 @@
-"""Runs per project, workflow and status, as the triggers of migration 0006 keep them.
+"""Counts and charts of runs: planned by the planner, compiled by the compiler
+(compiler_counts.py), run here.
 
-A count that names nothing but workflows and statuses is answered from here exactly, in
-a few rows, however many runs there are. On PostgreSQL the triggers append to
-``run_count_deltas`` and the maintenance thread moves those into ``run_counts`` every
-two seconds (``postgres_maintenance.FOLD``); a reader adds both tables up, so a count
-is exact whether or not a fold has run (both are read in the statement's one snapshot).
-
-The same counts are kept per UTC day (``run_day_counts``, migration 0008): a count or a
-chart whose window spans whole days sums those days, and only the partial days at its
-ends are counted from the runs (``split_window``).
+A count that names nothing but workflows and statuses is summed from the counts the
+triggers of migration 0006 keep, exactly, in a few rows however many runs there are (on
+PostgreSQL the triggers append to ``run_count_deltas`` and the maintenance thread moves
+those into ``run_counts`` every two seconds, ``postgres_maintenance.FOLD``). The same
+counts are kept per UTC day (``run_day_counts``, migration 0008): a count or a chart
+whose window spans whole days sums those days, and only the partial days at its ends
+are counted from the runs (``days.split_window``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection, Select, func, select, union_all
+from sqlalchemy import Connection
 
-from runyard.core.query import RunQuery
-from runyard.core.times import from_micros, to_micros
-from runyard.store.schema import run_count_deltas, run_counts, run_day_counts
+from runyard.core.models import RunCount
+from runyard.core.query import Bucket, RunQuery
+from runyard.core.times import from_micros
+from runyard.store.query import compiler_counts, probes
+from runyard.store.query.days import SECONDS_PER_DAY, Window
+from runyard.store.query.planner import Planner
+from runyard.store.query.plans import KeptDays, KeptTotals, ListPlan, NoMatch, OwnKey
 
-MICROS_PER_DAY = 86_400_000_000
+
+def count(
+    conn: Connection,
+    planner: Planner,
+    query: RunQuery,
+    chosen: ListPlan | None = None,
+    *,
+    exact: bool = False,
+) -> RunCount:
+    """How many runs match: exactly if ``exact`` or if at most ``planner.count_cap`` do,
+    else at least that many; ``chosen`` reuses the probes of a page of the same query.
+
+    A query of nothing but workflows, statuses and a time window is summed from the kept
+    counts (the window's partial days at its ends counted from the runs), and a query
+    whose side filters matched a short list counts among those: both are exact.
+    """
+    how = planner.plan_count(query, exact=exact)
+    if isinstance(how, KeptTotals):
+        return RunCount(kept_total(conn, query))
+    if isinstance(how, KeptDays):
+        days = by_day_status(conn, query, how.window)
+        kept = sum(n for by_status in days.values() for n in by_status.values())
+        ends = (_counted(conn, planner, edge, None, exact=True) for edge in how.edges)
+        return RunCount(kept + sum(c.value for c in ends))
+    if isinstance(how, OwnKey):
+        n = int(conn.execute(compiler_counts.own_key_count_statement(query, how.cap)).scalar_one())
+        return _capped(n, how.cap)
+    return _counted(conn, planner, query, chosen, exact=exact)
 
 
-def answers(query: RunQuery) -> bool:
-    """Whether the query filters on nothing but its project, workflows and statuses."""
-    bare = RunQuery(project_id=query.project_id)
-    return (
-        replace(
-            query,
-            workflow_ids=(),
-            statuses=(),
-            sort=bare.sort,
-            limit=bare.limit,
-            after=None,
-            offset=0,
-            include_total=False,
-            exact_total=False,
+def _counted(
+    conn: Connection, planner: Planner, query: RunQuery, chosen: ListPlan | None, *, exact: bool
+) -> RunCount:
+    """``count``, from the runs themselves."""
+    chosen = chosen or probes.plan(conn, planner, query)
+    if isinstance(chosen, NoMatch):
+        return RunCount(0)
+    cap = planner.count_cap_for(chosen, exact=exact)
+    statement = compiler_counts.count_statement(conn.dialect, query, chosen, cap)
+    return _capped(int(conn.execute(statement).scalar_one()), cap)
+
+
+def _capped(n: int, cap: int | None) -> RunCount:
+    return RunCount(n) if cap is None or n <= cap else RunCount(cap, exact=False)
+
+
+def stats(conn: Connection, planner: Planner, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
+    """Runs per bucket and status. Buckets of whole days, for a query the day counts
+    answer, are summed from those (the window's partial end days from the runs)."""
+    buckets: dict[datetime, dict[str, int]] = {}
+
+    def add(start: datetime, status: str, n: int) -> None:
+        counts = buckets.setdefault(start, {})
+        counts[status] = counts.get(status, 0) + n
+
+    chart = planner.plan_chart(query, bucket_seconds)
+    if chart.kept_days is not None:
+        for day, by_status in by_day_status(conn, query, chart.kept_days).items():
+            start = day * SECONDS_PER_DAY // bucket_seconds * bucket_seconds
+            for status, n in by_status.items():
+                add(from_micros(start * 1_000_000), status, n)
+    for part in chart.counted:
+        chosen = probes.plan(conn, planner, part.query)
+        if isinstance(chosen, NoMatch):
+            continue  # a sparse filter matched nothing
+        statement = compiler_counts.stats_statement(
+            conn.dialect, part.query, chosen, bucket_seconds, by_status=part.by_status
         )
-        == bare
-    )
-
-
-def answers_by_day(query: RunQuery) -> bool:
-    """Whether the query filters on nothing but its project, workflows, statuses and a
-    time window (``split_window`` then says which of it the day counts answer)."""
-    return answers(replace(query, created_after=None, created_before=None))
-
-
-def day_of(at: datetime) -> int:
-    """The UTC day ``at`` falls in, as the triggers number it (days since 1970-01-01)."""
-    return to_micros(at) // MICROS_PER_DAY
-
-
-def day_start(day: int) -> datetime:
-    return from_micros(day * MICROS_PER_DAY)
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """A time window ``[after, before)`` as the whole days it spans, ``first`` to ``end``
-    (exclusive; None: unbounded), and the partial days at its ends (``edges``, each a
-    ``(after, before)``) that only the runs can count."""
-
-    first: int | None
-    end: int | None
-    edges: tuple[tuple[datetime | None, datetime | None], ...]
-
-
-def split_window(after: datetime | None, before: datetime | None) -> Window | None:
-    """The whole days of a window and its partial ends; None if it spans no whole day."""
-    first = None if after is None else -(-to_micros(after) // MICROS_PER_DAY)  # ceiling
-    end = None if before is None else day_of(before)
-    if first is not None and end is not None and first >= end:
-        return None
-    edges = []
-    if after is not None and first is not None and day_start(first) != after:
-        edges.append((after, day_start(first)))
-    if before is not None and end is not None and day_start(end) != before:
-        edges.append((day_start(end), before))
-    return Window(first, end, tuple(edges))
+        for start, status, n in conn.execute(statement):
+            add(start, status, int(n))
+    return [Bucket(start, counts) for start, counts in sorted(buckets.items())]
 
 
 def by_day_status(conn: Connection, query: RunQuery, window: Window) -> dict[int, dict[str, int]]:
-    """``{day: {status: n}}`` over the window's whole days, for a query for which
-    ``answers_by_day`` holds (days and statuses with no runs left out)."""
-    parts = []
-    for table in (run_day_counts, run_count_deltas):
-        part = select(table.c.day, table.c.status, table.c.n).where(
-            table.c.project_id == query.project_id
-        )
-        if window.first is not None:
-            part = part.where(table.c.day >= window.first)
-        if window.end is not None:
-            part = part.where(table.c.day < window.end)
-        if query.workflow_ids:
-            part = part.where(table.c.workflow_id.in_(list(query.workflow_ids)))
-        if query.statuses:
-            part = part.where(table.c.status.in_([str(s) for s in query.statuses]))
-        parts.append(part)
-    rows = union_all(*parts).subquery()
-    summed = select(rows.c.day, rows.c.status, func.sum(rows.c.n)).group_by(
-        rows.c.day, rows.c.status
-    )
+    """``{day: {status: n}}`` over the window's whole days, for a query of nothing but
+    workflows, statuses and a time window (days and statuses with no runs left out)."""
     found: dict[int, dict[str, int]] = {}
-    for day, status, n in conn.execute(summed):
+    for day, status, n in conn.execute(compiler_counts.kept_days_statement(query, window)):
         if n:
             found.setdefault(int(day), {})[status] = int(n)
     return found
-
-
-def _rows(
-    project_id: str, workflow_ids: Sequence[str], statuses: Sequence[str]
-) -> Select[str, str, int]:
-    parts = []
-    for table in (run_counts, run_count_deltas):
-        part = select(table.c.workflow_id, table.c.status, table.c.n).where(
-            table.c.project_id == project_id
-        )
-        if workflow_ids:
-            part = part.where(table.c.workflow_id.in_(list(workflow_ids)))
-        if statuses:
-            part = part.where(table.c.status.in_([str(s) for s in statuses]))
-        parts.append(part)
-    rows = union_all(*parts).subquery()
-    return select(rows.c.workflow_id, rows.c.status, func.sum(rows.c.n)).group_by(
-        rows.c.workflow_id, rows.c.status
-    )
 
 
 def by_workflow_status(
@@ -139,14 +115,15 @@ def by_workflow_status(
     statuses: Sequence[str] = (),
 ) -> dict[str, dict[str, int]]:
     """``{workflow_id: {status: n}}`` for the project's runs (statuses with none left out)."""
+    statement = compiler_counts.kept_totals_statement(project_id, workflow_ids, statuses)
     found: dict[str, dict[str, int]] = {}
-    for workflow_id, status, n in conn.execute(_rows(project_id, workflow_ids, statuses)):
+    for workflow_id, status, n in conn.execute(statement):
         if n:
             found.setdefault(workflow_id, {})[status] = int(n)
     return found
 
 
-def total(conn: Connection, query: RunQuery) -> int:
-    """How many runs match a query for which ``answers`` holds."""
+def kept_total(conn: Connection, query: RunQuery) -> int:
+    """How many runs match a query of nothing but workflows and statuses (``KeptTotals``)."""
     counts = by_workflow_status(conn, query.project_id, query.workflow_ids, query.statuses)
     return sum(n for by_status in counts.values() for n in by_status.values())
