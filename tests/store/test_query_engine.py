@@ -1,9 +1,9 @@
 """The query engine against a brute-force reference, on both databases.
 
 Random runs (with many sharing one ``created_at``, nullable sort keys, tags, error
-codes, search text) and random queries: walking every page by cursor must return
-exactly the reference's rows in the reference's order — nothing skipped, nothing
-repeated — and counts must agree.
+codes, search text, parents and roots) and random queries over every ``RunQuery``
+filter: walking every page by cursor must return exactly the reference's rows in the
+reference's order — nothing skipped, nothing repeated — and counts must agree.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from runyard.store.query.plans import AlongSideTable, OwnKey
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 WORDS = ["alpha", "Zürich", "50%_off", "back\\slash", "CUST-0042", 'quote"d', "straße"]
 CODES = ["E_LOGIN", "E_TIMEOUT", "E_CAPTCHA"]
+PEOPLE = ["anna@acme.com", "bo", "cron"]
+RUN_IDS = [f"00000000-0000-4000-8000-{i:012d}" for i in range(12)]  # parents and roots
 
 
 def _setup(db: Database) -> tuple[Principal, RunService, dict[str, str]]:
@@ -70,9 +72,14 @@ def _random_runs(rng: random.Random, ids: dict[str, str], n: int) -> list[dict[s
             "input": {"note": rng.choice(WORDS), "n": rng.randrange(100)},
             "tags": {"env": rng.choice(["prod", "dev", "qa"])} if rng.random() < 0.7 else {},
             "attempt": rng.choice([1, 1, 2]),
+            "triggered_by": rng.choice([None, *PEOPLE]),
         }
+        if rng.random() < 0.3:
+            run["tags"]["team"] = rng.choice(["ops", "web"])
         if i and rng.random() < 0.3:
             run["parent_run_id"] = runs[rng.randrange(i)]["id"]
+        elif i and rng.random() < 0.1:  # a root of its own choosing, without a parent
+            run["root_run_id"] = runs[rng.randrange(i)]["id"]
         if rng.random() < 0.6:
             started = created + timedelta(seconds=rng.randrange(5))
             run["started_at"] = started.isoformat()
@@ -104,9 +111,15 @@ def _reference(runs: list[Run], query: RunQuery, params_match: set[str]) -> list
             return False
         if q.trigger_types and r.trigger_type.value not in q.trigger_types:
             return False
+        if q.triggered_by and r.triggered_by not in q.triggered_by:
+            return False
         if q.credential_ids and r.credential_id not in q.credential_ids:
             return False
         if q.is_test is not None and r.is_test != q.is_test:
+            return False
+        if q.parent_run_id is not None and r.parent_run_id != q.parent_run_id:
+            return False
+        if q.root_run_id is not None and r.root_run_id != q.root_run_id:
             return False
         codes = {e.error_code for s in r.steps or () for e in s.errors}
         if q.error_codes and not codes & set(q.error_codes):
@@ -162,13 +175,24 @@ def _random_query(rng: random.Random, project_id: str, ids: dict[str, str]) -> R
     if rng.random() < 0.2:
         fields["trigger_types"] = pick(["api", "manual", "scheduled"], 2)
     if rng.random() < 0.2:
+        fields["triggered_by"] = pick(PEOPLE, 2)
+    if rng.random() < 0.2:
         fields["credential_ids"] = pick(["cred-1", "cred-2"], 2)
+    if rng.random() < 0.1:
+        fields["parent_run_id"] = rng.choice(RUN_IDS)
+    if rng.random() < 0.1:
+        fields["root_run_id"] = rng.choice(RUN_IDS)
     if rng.random() < 0.15:
         fields["is_test"] = rng.random() < 0.5
     if rng.random() < 0.25:
         fields["error_codes"] = pick(CODES, 2)
-    if rng.random() < 0.2:
-        fields["tags"] = (TagFilter("env", rng.choice([(), ("prod",), ("dev", "qa")])),)
+    if rng.random() < 0.3:
+        tags = [
+            TagFilter("env", rng.choice([(), ("prod",), ("dev", "qa")])),
+            TagFilter("team", rng.choice([(), ("ops",), ("ops", "web")])),
+            TagFilter("none"),
+        ]
+        fields["tags"] = tuple(rng.sample(tags, rng.choice([1, 1, 2])))
     if rng.random() < 0.2:
         fields["has_parent"] = rng.random() < 0.5
     if rng.random() < 0.2:
@@ -203,8 +227,15 @@ def test_every_page_by_cursor_matches_the_reference(db: Database, threshold: int
         RunQuery(project, tags=prod, statuses=(RunStatus.FAILED, RunStatus.QUEUED), limit=4),
         RunQuery(project, tags=prod, error_codes=("E_CAPTCHA",), created_after=BASE, limit=1),
         RunQuery(project, tags=prod, limit=5),  # counted from run_tags' key alone
+        RunQuery(project, tags=(*prod, TagFilter("team", ("ops",))), limit=3),  # and a 2nd tag
     ]
-    for query in [*(_random_query(rng, project, ids) for _ in range(60)), *driven]:
+    queries = [_random_query(rng, project, ids) for _ in range(60)]
+    bare = RunQuery(project)
+    paging = {"project_id", "sort", "limit", "after", "offset", "include_total", "exact_total"}
+    filters = {f.name for f in fields(RunQuery)} - paging
+    tried = {name for q in queries for name in filters if getattr(q, name) != getattr(bare, name)}
+    assert tried == filters  # every filter is checked against the reference
+    for query in [*queries, *driven]:
         term = (query.search or "").casefold()
         matches_params = bool(term) and (term in "portal_url" or term in "login page")
         expected = _reference(stored, query, params_match if matches_params else set())

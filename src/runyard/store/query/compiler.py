@@ -191,7 +191,9 @@ def _scan(dialect: Dialect, query: RunQuery, name: str, rows: Select[int]) -> Co
         assert query.search
         return hooks.search_scan(dialect, runs, fold(query.search))
     pk_column = run_error_codes.c.run_pk if name == "error_codes" else run_tags.c.run_pk
-    return exists(rows.where(pk_column == runs.c.pk))
+    # Correlated on ``runs`` alone: a page walking another tag's ``run_tags`` (``_branch``)
+    # must not correlate this subquery's own ``run_tags`` away.
+    return exists(rows.where(pk_column == runs.c.pk).correlate(runs))
 
 
 def _from_pks(plan: Reading, *, page: bool) -> bool:
