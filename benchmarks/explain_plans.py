@@ -4,9 +4,10 @@
     .venv/bin/python -m benchmarks.explain_plans postgresql://postgres@127.0.0.1:5432/runyard_bench
 
 For each query (every filter alone, the benchmark set, every sort, cursor and offset
-pages, counts) it runs the store's probes exactly as a request would, compiles the
-statements, and prints EXPLAIN QUERY PLAN (SQLite) or EXPLAIN ANALYZE (PostgreSQL) as
-Markdown. ``docs/query-plans.md`` holds the output at 1,000,000 runs.
+pages, counts) it runs the store's probes exactly as a request would, plans the query
+with the service's planner, compiles the statements, and prints EXPLAIN QUERY PLAN
+(SQLite) or EXPLAIN ANALYZE (PostgreSQL) as Markdown. ``docs/query-plans.md`` holds the
+output at 1,000,000 runs.
 """
 
 from __future__ import annotations
@@ -18,13 +19,21 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, Select
 
-from runyard.core.query import COUNT_CAP, RunQuery, Sort, SortField, TagFilter
+from runyard.core.query import RunQuery, Sort, SortField, TagFilter
 from runyard.core.statuses import RunStatus
 from runyard.core.times import utcnow
 from runyard.service.runs import RunService
-from runyard.store import query_compiler as qc
-from runyard.store import run_counts, run_reads
 from runyard.store.database import Database
+from runyard.store.query import compiler, compiler_counts, counts, probes
+from runyard.store.query.planner import Planner
+from runyard.store.query.plans import (
+    AlongSideTable,
+    FromCandidates,
+    KeptDays,
+    KeptTotals,
+    ListPlan,
+    NoMatch,
+)
 from runyard.store.schema import runs, workflows
 from runyard.store.tenancy import project_by_name
 
@@ -94,55 +103,74 @@ def queries(conn: Connection, project_id: str) -> dict[str, RunQuery]:
     }
 
 
+def _probes(conn: Connection, planner: Planner, query: RunQuery) -> None:
+    """The plans of the probes of the query's side filters, as ``probes.probe`` runs them."""
+    for side, rows in compiler.side_filters(conn.dialect, query).items():
+        stretches = probes.search_stretches(conn, planner, query) if side == "search" else None
+        if stretches:
+            print(f"probe `search` by its rare stretches {stretches}:\n```")
+            limit = planner.stretch_candidates + 1
+            rows = compiler.stretch_statement(conn.dialect, query.project_id, stretches, limit)
+        else:
+            print(f"probe `{side}` (first {planner.dense_threshold} matches):\n```")
+            rows = compiler.probe_statement(rows, planner.dense_threshold)
+        print("\n".join(_plan(conn, rows)))
+        print("```")
+
+
+def _describe(chosen: ListPlan) -> None:
+    if isinstance(chosen, NoMatch):
+        print("plan: no match (a sparse filter matched no run)\n")
+        return
+    candidates = chosen.candidates if isinstance(chosen, FromCandidates | AlongSideTable) else None
+    if chosen.dense or candidates is not None:
+        kind = f"{len(candidates)} candidates" if candidates is not None else ""
+        driver = f" driven along `{chosen.driver}`" if isinstance(chosen, AlongSideTable) else ""
+        print(f"plan: dense={sorted(chosen.dense)} {kind}{driver}\n")
+
+
+def _count(conn: Connection, planner: Planner, query: RunQuery, chosen: ListPlan) -> None:
+    how = planner.plan_count(query, exact=False)
+    if isinstance(how, KeptTotals):
+        print("count: summed from the kept run counts (store/query/counts.py)\n")
+        return
+    if isinstance(how, KeptDays):
+        ends = f", its {len(how.edges)} partial days counted" if how.edges else ""
+        print(f"count: summed from the kept day counts{ends}\n")
+        return
+    if isinstance(chosen, NoMatch):
+        print("count: 0, nothing read\n")
+        return
+    print(f"count (stops after {planner.count_cap:,} matches):\n```")
+    statement = compiler_counts.count_statement(conn.dialect, query, chosen, planner.count_cap)
+    print("\n".join(_plan(conn, statement)))
+    print("```\n")
+
+
 def main() -> None:
     url = sys.argv[1]
     db = Database.connect(url, pool_size=1)
+    runs_service = RunService(db, utcnow)
+    planner = runs_service.planner
     with db.read() as conn:
         project = project_by_name(conn, "default")
         assert project is not None
-        total = run_reads.count(conn, RunQuery(project.id)).value
+        total = counts.count(conn, planner, RunQuery(project.id)).value
         print(f"# Query plans: {conn.dialect.name}, {total:,} runs\n")
-        runs_service = RunService(db, utcnow)
         for name, asked in queries(conn, project.id).items():
             print(f"## {name}\n")
             query = runs_service.resolve_query(conn, asked)  # names and types become ids
             if query is None:
                 print("no workflow matches: answered without reading runs\n")
                 continue
-            chosen = run_reads.plan(conn, query)
-            for side, rows in qc.side_filters(conn.dialect, query).items():
-                stretches = run_reads.search_stretches(conn, query) if side == "search" else None
-                if stretches:
-                    print(f"probe `search` by its rare stretches {stretches}:\n```")
-                    rows = qc.stretch_statement(
-                        conn.dialect, query.project_id, stretches, run_reads.STRETCH_CANDIDATES + 1
-                    )
-                else:
-                    print(f"probe `{side}` (first {qc.DENSE_THRESHOLD} matches):\n```")
-                    rows = qc.probe_statement(rows)
-                print("\n".join(_plan(conn, rows)))
+            chosen = probes.plan(conn, planner, query)
+            _probes(conn, planner, query)
+            _describe(chosen)
+            if not isinstance(chosen, NoMatch):
+                print("page:\n```")
+                print("\n".join(_plan(conn, compiler.page_statement(conn.dialect, query, chosen))))
                 print("```")
-            if chosen.dense or chosen.candidates is not None:
-                kind = (
-                    f"{len(chosen.candidates)} candidates" if chosen.candidates is not None else ""
-                )
-                driver = f" driven along `{chosen.driver}`" if chosen.driver else ""
-                print(f"plan: dense={sorted(chosen.dense)} {kind}{driver}\n")
-            print("page:\n```")
-            print("\n".join(_plan(conn, qc.page_statement(conn.dialect, query, chosen))))
-            print("```")
-            if run_counts.answers(query):
-                print("count: summed from the kept run counts (store/run_counts.py)\n")
-                continue
-            window = run_counts.split_window(query.created_after, query.created_before)
-            if run_counts.answers_by_day(query) and window is not None:
-                ends = f", its {len(window.edges)} partial days counted" if window.edges else ""
-                print(f"count: summed from the kept day counts{ends}\n")
-                continue
-            print(f"count (stops after {COUNT_CAP:,} matches):\n```")
-            statement = qc.count_statement(conn.dialect, query, chosen, COUNT_CAP)
-            print("\n".join(_plan(conn, statement)))
-            print("```\n")
+            _count(conn, planner, query, chosen)
     db.dispose()
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from runyard.core import query as query_rules
-from runyard.store import query_compiler
+from runyard.service.runs import RunService
 from tests.api.conftest import Api, make_workflow
 
 T0 = "2026-04-01T00:00:00Z"
@@ -184,11 +184,15 @@ def test_pages_totals_and_cursors(admin: Api) -> None:
     assert admin.get("/api/v1/runs?limit=2&offset=2")["items"][0]["id"] == _id(2)
 
 
-def test_counts_past_the_cap_stop_there_and_say_so(
-    admin: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _plan_with(admin: Api, **thresholds: int) -> None:
+    """Sets thresholds of the app's query planner (store/query/planner.py)."""
+    runs: RunService = admin.client.app.state.services.runs
+    runs.planner = replace(runs.planner, **thresholds)
+
+
+def test_counts_past_the_cap_stop_there_and_say_so(admin: Api) -> None:
     _seed(admin)
-    monkeypatch.setattr(query_rules, "COUNT_CAP", 2)
+    _plan_with(admin, count_cap=2)
     uncounted = "is_test=false"  # 3 of the seed's runs, past the cap, and not a kept count
     count = "/api/v1/runs/count"
     assert admin.get(f"{count}?{uncounted}") == {"count": 2, "exact": False}
@@ -204,10 +208,10 @@ def test_counts_past_the_cap_stop_there_and_say_so(
     assert admin.get(f"{count}?status=failed&status=queued") == {"count": 2, "exact": True}
     window = "created_after=2026-04-01T12:00:00Z&created_before=2026-05-01T00:00:00Z"
     assert admin.get(f"{count}?{window}") == {"count": 3, "exact": True}
-    monkeypatch.setattr(query_rules, "COUNT_CAP", 0)
+    _plan_with(admin, count_cap=0)
     assert admin.get(f"{count}?{uncounted}&error_code=LOGIN_FAILED") == {"count": 1, "exact": True}
     # One error code or tag value alone is counted from its own key, stopped alike.
-    monkeypatch.setattr(query_compiler, "DENSE_THRESHOLD", 0)
+    _plan_with(admin, dense_threshold=0)
     assert admin.get(f"{count}?tag=env=prod") == {"count": 0, "exact": False}
     assert admin.get(f"{count}?tag=env=prod&exact=true") == {"count": 1, "exact": True}
     problem = admin.get(f"{count}?exact=maybe", expect=422)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from runyard.core.query import RunQuery
 from runyard.core.search_text import MAX_TERM_LENGTH, SEPARATOR, build_search_text, fold
-from runyard.store.search_terms import rare_stretches
+from runyard.store.query.planner import Planner
 
 RUN_ID = "0190A0B0-1234-7ABC-8DEF-0123456789AB"
 
@@ -185,7 +185,9 @@ def test_every_leaf_and_the_headers_are_found_by_their_own_text(
 
 def test_a_term_is_looked_up_by_its_stretches_of_rare_trigrams() -> None:
     common = {"cus": 0.3, "ust": 0.3, "st-": 0.3, "t-0": 0.3, "235": 0.2}
-    assert rare_stretches("cust-012345", common) == ["-012345"]
-    assert rare_stretches("cust-062359", common) == ["-0623", "359"]  # both must be there
-    assert rare_stretches("012345", common) is None  # all of it is rare: the whole term
-    assert rare_stretches("cust-", common) is None  # nothing rare: the whole term
+    stretches = Planner().search_stretches
+    assert stretches("cust-012345", common) == ["-012345"]
+    assert stretches("cust-062359", common) == ["-0623", "359"]  # both must be there
+    assert stretches("012345", common) is None  # all of it is rare: the whole term
+    assert stretches("cust-", common) is None  # nothing rare: the whole term
+    assert Planner(rare_share=0.25).search_stretches("cust-062359", common) == ["-062359"]

@@ -6,13 +6,12 @@ import csv
 import html
 import io
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from starlette.datastructures import QueryParams
 
-from runyard.core import query as query_rules
 from runyard.service.access import authenticate
 from runyard.web import filters, live
 from tests.api.conftest import Api, make_workflow
@@ -323,10 +322,11 @@ def test_the_workflows_page_shows_versions_parameters_and_counts_by_status(
 
 
 def test_a_count_past_the_cap_shows_as_a_lower_bound(
-    browser: Browser, admin_api: Api, invoice: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    app: Any, browser: Browser, admin_api: Api, invoice: dict[str, Any]
 ) -> None:
     import_runs(admin_api, "invoice-agent", _runs(["failed"] * 3))
-    monkeypatch.setattr(query_rules, "COUNT_CAP", 2)
+    runs = app.state.services.runs
+    runs.planner = replace(runs.planner, count_cap=2)
     browser.sign_in("ry_test_server_admin_key")
     assert "<strong>2+</strong> runs match" in browser.page("/ui/summary?trigger_type=api")
     assert "<strong>3</strong> runs match" in browser.page("/ui/summary")  # a kept count

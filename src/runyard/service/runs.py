@@ -23,8 +23,10 @@ from runyard.core.statuses import RunStatus, cancel_target
 from runyard.core.times import Clock
 from runyard.service.access import Principal
 from runyard.service.inputs import ImportedRun, ImportIn, RunFields, RunPatch, StepIn, TriggerIn
-from runyard.store import run_reads, run_rows, workflow_refs, workflow_rows
+from runyard.store import run_lookups, run_rows, workflow_refs, workflow_rows
 from runyard.store.database import Database, Tx
+from runyard.store.query import counts, reads
+from runyard.store.query.planner import Planner
 
 R = TypeVar("R", bound=RunHead)
 
@@ -54,9 +56,11 @@ class Lineage:
 
 
 class RunService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, planner: Planner = Planner()) -> None:
         self.db = db
         self.clock = clock
+        # The query engine's thresholds (store/query/planner.py); a test may set others.
+        self.planner = planner
 
     # -- creating runs -------------------------------------------------------------
 
@@ -447,37 +451,41 @@ class RunService:
         return {ref: workflow_id for ref, (workflow_id, _) in found.items()}
 
     def page(self, query: RunQuery) -> Page[Run]:
-        return self._read_page(query, run_reads.list_page)
+        return self._read_page(query, reads.list_page)
 
     def heads(self, query: RunQuery) -> Page[RunHead]:
         """A page as ``page`` reads it, of the runs' heads only: for lists that show no
         input, result, error text, headers or tags (a fraction of the reading)."""
-        return self._read_page(query, run_reads.list_heads)
+        return self._read_page(query, reads.list_heads)
 
-    def _read_page(self, query: RunQuery, read: Callable[[Tx, RunQuery], Page[R]]) -> Page[R]:
+    def _read_page(
+        self, query: RunQuery, read: Callable[[Tx, Planner, RunQuery], Page[R]]
+    ) -> Page[R]:
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query)
             if resolved is None:
                 return Page([], False, None, RunCount(0) if query.include_total else None)
-            return read(conn, resolved)
+            return read(conn, self.planner, resolved)
 
     def count(self, query: RunQuery, *, exact: bool = False) -> RunCount:
-        """How many runs match: exactly if ``exact``, else at most ``COUNT_CAP`` counted
-        (``run_reads.count``)."""
+        """How many runs match: exactly if ``exact``, else at most the planner's
+        ``count_cap`` counted (``store/query/counts.count``)."""
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query.filters_only())
             if resolved is None:
                 return RunCount(0)
-            return run_reads.count(conn, resolved, exact=exact)
+            return counts.count(conn, self.planner, resolved, exact=exact)
 
     def stats(self, query: RunQuery, bucket_seconds: int) -> list[Bucket]:
         with self.db.read() as conn:
             resolved = self.resolve_query(conn, query.filters_only())
-            return [] if resolved is None else run_reads.stats(conn, resolved, bucket_seconds)
+            if resolved is None:
+                return []
+            return counts.stats(conn, self.planner, resolved, bucket_seconds)
 
     def history(self, principal: Principal, run_id: str) -> list[StatusChange]:
         with self.db.read() as conn:
-            return run_reads.status_history(conn, principal.project_id, run_id)
+            return run_lookups.status_history(conn, principal.project_id, run_id)
 
     def lineage(self, principal: Principal, run: Run, limit: int = 50) -> Lineage:
         """The runs around ``run``: its parent and children, the run it retries and its
@@ -485,8 +493,8 @@ class RunService:
         related = [i for i in (run.parent_run_id, run.source_run_id) if i]
         children = self.page(RunQuery(principal.project_id, parent_run_id=run.id, limit=limit))
         with self.db.read() as conn:
-            found = {r.id: r for r in run_reads.runs_by_ids(conn, principal.project_id, related)}
-            retries = run_reads.retries_of(conn, principal.project_id, run.id, limit)
+            found = {r.id: r for r in run_lookups.runs_by_ids(conn, principal.project_id, related)}
+            retries = run_lookups.retries_of(conn, principal.project_id, run.id, limit)
         return Lineage(
             parent=found.get(run.parent_run_id or ""),
             source=found.get(run.source_run_id or ""),
@@ -498,12 +506,12 @@ class RunService:
     def some(self, principal: Principal, run_ids: Sequence[str]) -> list[Run]:
         """These runs of the project (without steps; unknown ids are left out)."""
         with self.db.read() as conn:
-            return run_reads.runs_by_ids(conn, principal.project_id, run_ids)
+            return run_lookups.runs_by_ids(conn, principal.project_id, run_ids)
 
     def error_codes(self, principal: Principal, run_ids: Sequence[str]) -> dict[str, list[str]]:
         """Each run's step error codes, for a page of runs (one read)."""
         with self.db.read() as conn:
-            return run_reads.error_codes_of(conn, principal.project_id, run_ids)
+            return run_lookups.error_codes_of(conn, principal.project_id, run_ids)
 
     def export(self, query: RunQuery) -> Iterator[Run]:
         """Every run of the query, streamed in order from one read transaction.
@@ -518,7 +526,7 @@ class RunService:
         if query is None:
             return
         with self.db.read() as conn:
-            yield from run_reads.iterate(conn, query)
+            yield from reads.iterate(conn, self.planner, query)
 
 
 def _roots(conn: Tx, principal: Principal, items: list[ImportedRun]) -> dict[str, str]:

@@ -12,8 +12,9 @@ from runyard.core.models import Parameter, Role, Run, Workflow
 from runyard.core.times import Clock
 from runyard.service.access import Principal
 from runyard.service.inputs import ParameterIn, WorkflowIn, WorkflowPatch
-from runyard.store import run_counts, workflow_rows
+from runyard.store import workflow_rows
 from runyard.store.database import Database, Tx
+from runyard.store.query.counts import by_workflow_status
 
 # Tries at registering a workflow that others register at the same moment: each lost race
 # is followed by a read that finds the winner's row, so two tries settle any pair.
@@ -84,7 +85,7 @@ class WorkflowService:
             found = workflow_rows.list_workflows(conn, principal.project_id, with_counts=False)
             ids = [w.id for w in found]
             versions = workflow_rows.versions_of(conn, ids)
-            counts = run_counts.by_workflow_status(conn, principal.project_id)
+            counts = by_workflow_status(conn, principal.project_id)
             last = workflow_rows.last_runs(conn, principal.project_id, ids)
         return [
             WorkflowOverview(

@@ -248,7 +248,7 @@ run_status_changes = Table(
 )
 
 # Runs per project, workflow and status, kept by triggers on ``runs`` (migration 0006;
-# store/run_counts.py). On PostgreSQL the triggers append +1/-1 rows to
+# store/query/counts.py). On PostgreSQL the triggers append +1/-1 rows to
 # ``run_count_deltas``, folded into ``run_counts`` every few seconds; on SQLite they
 # update ``run_counts`` itself and the deltas table stays empty.
 run_counts = Table(

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, func, select, update
 from runyard.core.ids import canonical_uuid
 from runyard.core.models import Parameter, Workflow, WorkflowType
 from runyard.core.search_text import fold
-from runyard.store import run_counts
+from runyard.store.query.counts import by_workflow_status
 from runyard.store.schema import runs, workflow_parameters, workflow_versions, workflows
 
 
@@ -95,7 +95,7 @@ def _run_counts(
     (one index probe for each)."""
     if not workflow_ids:
         return {}
-    kept = run_counts.by_workflow_status(conn, project_id, workflow_ids)
+    kept = by_workflow_status(conn, project_id, workflow_ids)
     counts = {wid: sum(by_status.values()) for wid, by_status in kept.items()}
     last = last_runs(conn, project_id, list(counts))
     return {wid: (n, last.get(wid)) for wid, n in counts.items()}

@@ -1,4 +1,5 @@
-"""The only module that turns a ``RunQuery`` into SQL.
+"""The compiler: a ``RunQuery`` and its plan (plans.py) become SQL. With
+``compiler_counts.py``, the only place that turns a ``RunQuery`` into SQL.
 
 Plans, and why:
 
@@ -7,19 +8,22 @@ Plans, and why:
   ``limit + 1`` rows; the extra row makes ``has_more`` exact.
 * A multi-valued filter (``status IN (a, b)``) cannot be read in order from one index
   range, so a page over it is a ``UNION ALL`` of one ordered, limited branch per value,
-  merged and cut to the page. Each branch is an index range in order.
+  merged and cut to the page (the plan's ``split_on``). Each branch is an index range in
+  order.
 * Nullable sort keys (``started_at``, ``finished_at``, ``duration``) put runs without a
   value last in both directions: one branch for runs with a value, one for runs without.
 * Side-index filters (``search`` through its trigram index, ``error_code`` and ``tag``
-  through their tables) are probed first, for up to ``DENSE_THRESHOLD`` matches (see
-  ``Plan``). Sparse ones hand over their few matching pks and the page is read from
-  those rows; dense ones are tested row by row while the page is read in order, which
-  stops early precisely because matches are common. Neither reads all of a project.
+  through their tables) are probed first (probes.py), for up to the planner's dense
+  threshold of matches. Sparse ones hand over their few matching pks and the page is
+  read from those rows (``FromCandidates``); dense ones are tested row by row while the
+  page is read in order, which stops early precisely because matches are common. Neither
+  reads all of a project.
 * A filter on one error code or one tag value, in a page sorted by ``created_at``, drives
-  the page instead when it is dense or the only short list: its table is keyed by the
-  run's ``created_at``, so the page walks that key in order, joined to each run by pk,
-  and stops after ``limit + 1`` matches. A code in 0.2 % of runs no longer means testing
-  500 runs per match found, nor 1,600 matches fetched to keep the newest 50.
+  the page instead when it is dense or the only short list (``AlongSideTable``): its
+  table is keyed by the run's ``created_at``, so the page walks that key in order, joined
+  to each run by pk, and stops after ``limit + 1`` matches. A code in 0.2 % of runs no
+  longer means testing 500 runs per match found, nor 1,600 matches fetched to keep the
+  newest 50.
 * Keyset pagination: ``(key, id)`` after the cursor, as ``key <= v AND (key < v OR id <
   i)`` (descending), which any B-tree range can serve on both databases.
 """
@@ -27,7 +31,7 @@ Plans, and why:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -37,11 +41,8 @@ from sqlalchemy import (
     Table,
     and_,
     exists,
-    func,
-    literal_column,
     or_,
     select,
-    type_coerce,
     union_all,
 )
 from sqlalchemy.sql.elements import KeyedColumnElement
@@ -51,13 +52,8 @@ from runyard.core.search_text import fold
 from runyard.core.statuses import RunStatus
 from runyard.core.times import from_micros
 from runyard.store.backends import backend_for, like_pattern
-from runyard.store.backends.types import UtcTimestamp
+from runyard.store.query.plans import AlongSideTable, FromCandidates, Reading
 from runyard.store.schema import run_error_codes, run_tags, runs, workflow_parameters, workflows
-
-# Up to this many matches a side-index filter is "sparse" and its matches drive the page.
-DENSE_THRESHOLD = 2000
-# A multi-valued filter with more values than this is not split into branches.
-MAX_BRANCHES = 32
 
 SORT_COLUMNS: dict[SortField, KeyedColumnElement[object]] = {
     SortField.CREATED_AT: runs.c.created_at,
@@ -65,42 +61,6 @@ SORT_COLUMNS: dict[SortField, KeyedColumnElement[object]] = {
     SortField.FINISHED_AT: runs.c.finished_at,
     SortField.DURATION: runs.c.duration_us,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """How the side-index filters (``search``, ``error_code``, ``tag``) are applied.
-
-    The store probes each one for up to ``DENSE_THRESHOLD`` matching runs. A *sparse*
-    filter's matches are few: their pks, intersected over all sparse filters, become
-    ``candidates`` and the page is read from those rows alone. A *dense* filter is in
-    ``dense`` and is tested row by row while the page is read in index order. The
-    ``driver``, a dense filter or the only sparse one whose table yields its runs in page
-    order, is walked to read a page instead (counts still use the candidates).
-    """
-
-    candidates: frozenset[int] | None = None
-    dense: frozenset[str] = frozenset()
-    # Workflows whose live parameter keys or descriptions contain the search term.
-    search_workflow_ids: tuple[str, ...] = ()
-    # Pages test dense filters row by row; counts read them through their index instead.
-    scan_dense: bool = True
-    driver: str | None = None
-
-    def for_counting(self) -> Plan:
-        return replace(self, scan_dense=False)
-
-    @property
-    def driving(self) -> str | None:
-        """The filter whose side table a page is read along (never a count's)."""
-        return self.driver if self.scan_dense else None
-
-    @property
-    def drives_from_pks(self) -> bool:
-        """Rows come from pk lookups (candidates, side indexes), not from an index range."""
-        if self.candidates is not None or self.driving is not None:
-            return True
-        return bool(self.dense) and not self.scan_dense
 
 
 def _error_code_rows(query: RunQuery) -> Select[int]:
@@ -137,9 +97,10 @@ def side_filters(dialect: Dialect, query: RunQuery) -> dict[str, Select[int]]:
     return filters
 
 
-def _in_run_order(query: RunQuery, name: str) -> tuple[Table, list[ColumnElement[bool]]]:
-    """The side table of filter ``name`` and the conditions picking its one key prefix,
-    along which its runs lie in ``created_at`` order."""
+def in_run_order(query: RunQuery, name: str) -> tuple[Table, list[ColumnElement[bool]]]:
+    """The side table of filter ``name`` (one error code or one tag value) and the
+    conditions picking its one key prefix, along which its runs lie in ``created_at``
+    order."""
     if name == "error_codes":
         (code,) = query.error_codes
         e = run_error_codes.c
@@ -150,40 +111,17 @@ def _in_run_order(query: RunQuery, name: str) -> tuple[Table, list[ColumnElement
     return run_tags, [t.project_id == query.project_id, t.key == tag.key, t.value == value]
 
 
-def _single_valued(query: RunQuery) -> list[str]:
-    """The side filters naming one error code or one tag value (``_in_run_order``)."""
-    names = ["error_codes"] if len(query.error_codes) == 1 else []
-    names += [f"tag{i}" for i, tag in enumerate(query.tags) if len(tag.values) == 1]
-    return names
-
-
-def orderable_filters(query: RunQuery) -> list[str]:
-    """The side filters that can drive a page of this query (``_in_run_order``)."""
-    return _single_valued(query) if query.sort.field is SortField.CREATED_AT else []
-
-
-def own_index_count_statement(query: RunQuery, cap: int | None) -> Select[int] | None:
-    """A count of a query of nothing but one error code or one tag value, read from that
-    filter's own key alone (index-only, no run looked up; ``cap``: stop after ``cap + 1``);
-    None for any other query."""
-    bare = RunQuery(query.project_id, sort=query.sort, limit=query.limit)
-    names = _single_valued(query)
-    if len(names) != 1 or replace(query, error_codes=(), tags=()).filters_only() != bare:
-        return None
-    if len(query.error_codes) + len(query.tags) != 1:
-        return None
-    side, picked = _in_run_order(query, names[0])
-    matches: Select[Any] = select(literal_column("1")).select_from(side).where(*picked)
-    if cap is not None:
-        matches = matches.limit(cap + 1)
-    return select(func.count()).select_from(matches.subquery())
+def probe_statement(rows: Select[int], limit: int) -> Select[int]:
+    """The first ``limit`` (the dense threshold) pks a side filter allows: all of them if
+    it is sparse."""
+    return rows.limit(limit)
 
 
 def stretch_statement(
     dialect: Dialect, project_id: str, stretches: list[str], limit: int
 ) -> Select[int]:
     """Up to ``limit`` pks of runs whose search text holds each of these parts of a search
-    term (see store/search_terms.py), by the trigram index."""
+    term (see terms.py), by the trigram index."""
     return backend_for(dialect).search_pks_holding_all(runs, project_id, stretches).limit(limit)
 
 
@@ -195,33 +133,14 @@ def containing_statement(dialect: Dialect, pks: list[int], folded_term: str) -> 
     )
 
 
-def probe_statement(rows: Select[int]) -> Select[int]:
-    """The first ``DENSE_THRESHOLD`` pks a side filter allows: all of them if it is sparse."""
-    return rows.limit(DENSE_THRESHOLD)
-
-
-def plan_from_probes(
-    found: dict[str, list[int]],
-    search_workflow_ids: Sequence[str],
-    orderable: Sequence[str] = (),
-) -> Plan:
-    dense = {name for name, pks in found.items() if len(pks) >= DENSE_THRESHOLD}
-    if search_workflow_ids and "search" in found:
-        dense.add("search")  # it matches whole workflows: never a short list of runs
-    candidates: frozenset[int] | None = None
-    for name, pks in found.items():
-        if name not in dense:
-            candidates = frozenset(pks) if candidates is None else candidates & frozenset(pks)
-    driver = None
-    sparse = [name for name in found if name not in dense]
-    if candidates is None:
-        driver = next((name for name in orderable if name in dense), None)
-    elif len(sparse) == 1 and sparse[0] in orderable:
-        # One short list, walkable in page order: the page stops after ``limit + 1`` of
-        # its runs instead of fetching all of them to sort (1,653 runs: 19 -> 1 ms at 1M
-        # on PostgreSQL). Counts still count the candidates.
-        driver = sparse[0]
-    return Plan(candidates, frozenset(dense), tuple(search_workflow_ids), driver=driver)
+def trigram_sample_statement(project_id: str, limit: int) -> Select[str]:
+    """The search text of the project's ``limit`` newest runs (terms.py)."""
+    return (
+        select(runs.c.search_text)
+        .where(runs.c.project_id == project_id)
+        .order_by(runs.c.created_at.desc())
+        .limit(limit)
+    )
 
 
 def parameter_match_statement(project_id: str, term: str) -> Select[str]:
@@ -238,15 +157,25 @@ def parameter_match_statement(project_id: str, term: str) -> Select[str]:
     )
 
 
-def _side_conditions(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElement[bool]]:
+def _candidates(plan: Reading) -> frozenset[int] | None:
+    return plan.candidates if isinstance(plan, FromCandidates | AlongSideTable) else None
+
+
+def _side_conditions(
+    dialect: Dialect, query: RunQuery, plan: Reading, *, page: bool
+) -> list[ColumnElement[bool]]:
+    """The side filters' conditions: a page tests dense filters row by row, a count reads
+    them through their index; a page along a side table leaves that filter to the walk."""
+    candidates = _candidates(plan)
+    driving = plan.driver if isinstance(plan, AlongSideTable) and page else None
     where: list[ColumnElement[bool]] = []
-    if plan.candidates is not None and plan.driving is None:  # a driver's walk is its list
-        where.append(backend_for(dialect).pk_among(runs.c.pk, sorted(plan.candidates)))
+    if candidates is not None and driving is None:  # a driver's walk is its list
+        where.append(backend_for(dialect).pk_among(runs.c.pk, sorted(candidates)))
     for name, rows in side_filters(dialect, query).items():
-        if name == plan.driving:
+        if name == driving:
             continue  # the page is read along its table (``_branch``)
-        scan = name in plan.dense and plan.scan_dense
-        covered = name not in plan.dense and plan.candidates is not None
+        scan = name in plan.dense and page
+        covered = name not in plan.dense and candidates is not None
         if name == "search" and plan.search_workflow_ids:
             text = _scan(dialect, query, name, rows) if scan else runs.c.pk.in_(rows)
             where.append(or_(text, runs.c.workflow_id.in_(plan.search_workflow_ids)))
@@ -263,12 +192,27 @@ def _scan(dialect: Dialect, query: RunQuery, name: str, rows: Select[int]) -> Co
         assert query.search
         return backend_for(dialect).search_scan(runs, fold(query.search))
     pk_column = run_error_codes.c.run_pk if name == "error_codes" else run_tags.c.run_pk
-    return exists(rows.where(pk_column == runs.c.pk))
+    # Correlated on ``runs`` alone: a page walking another tag's ``run_tags`` (``_branch``)
+    # must not correlate this subquery's own ``run_tags`` away.
+    return exists(rows.where(pk_column == runs.c.pk).correlate(runs))
 
 
-def _filters(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElement[bool]]:
+def _from_pks(plan: Reading, *, page: bool) -> bool:
+    """Whether the rows come from pk lookups (candidates, side indexes), not from an
+    index range: a page along a side table, candidates, or a count of dense filters."""
+    if isinstance(plan, FromCandidates | AlongSideTable):
+        return True
+    return bool(plan.dense) and not page
+
+
+def conditions(
+    dialect: Dialect, query: RunQuery, plan: Reading, *, page: bool
+) -> list[ColumnElement[bool]]:
+    """The WHERE clause of the query's runs, for a page or (``page`` False) a count."""
     c = runs.c
-    where = [backend_for(dialect).project_filter(runs, query.project_id, plan.drives_from_pks)]
+    where = [
+        backend_for(dialect).project_filter(runs, query.project_id, _from_pks(plan, page=page))
+    ]
     if query.workflow_ids:
         where.append(c.workflow_id.in_(query.workflow_ids))
     if query.workflow_types:
@@ -304,7 +248,7 @@ def _filters(dialect: Dialect, query: RunQuery, plan: Plan) -> list[ColumnElemen
     if query.requeued is not None:
         attempt = c.attempt > 1 if query.requeued else c.attempt <= 1
         where.append(or_(c.status != RunStatus.QUEUED.value, attempt))
-    where.extend(_side_conditions(dialect, query, plan))
+    where.extend(_side_conditions(dialect, query, plan, page=page))
     return where
 
 
@@ -352,30 +296,32 @@ def _order(
     return [key.asc(), id_col.asc()]
 
 
-def _split(query: RunQuery) -> list[RunQuery]:
+def _split(query: RunQuery, plan: Reading) -> list[RunQuery]:
     """The query once per value of the multi-valued filter the page is split on."""
-    for name in ("workflow_ids", "statuses", "credential_ids", "trigger_types", "triggered_by"):
-        values = getattr(query, name)
-        if 1 < len(values) <= MAX_BRANCHES:
-            narrowed: list[dict[str, Any]] = [{name: (value,)} for value in values]
-            return [replace(query, **fields) for fields in narrowed]
-    return [query]
+    if plan.split_on is None:
+        return [query]
+    narrowed: list[dict[str, Any]] = [{plan.split_on: (v,)} for v in getattr(query, plan.split_on)]
+    return [replace(query, **fields) for fields in narrowed]
 
 
 def _branch(
-    dialect: Dialect, query: RunQuery, part: RunQuery, plan: Plan, extra: list[ColumnElement[bool]]
+    dialect: Dialect,
+    query: RunQuery,
+    part: RunQuery,
+    plan: Reading,
+    extra: list[ColumnElement[bool]],
 ) -> Select[Any]:
     """One ordered branch of a page: ids and sort keys of ``part``'s runs, in page order."""
     key = SORT_COLUMNS[query.sort.field]
-    if plan.driving is None:
+    if not isinstance(plan, AlongSideTable):
         return (
             select(runs.c.id, key)
-            .where(*_filters(dialect, part, plan), *extra)
+            .where(*conditions(dialect, part, plan, page=True), *extra)
             .order_by(*_order(query, key, runs.c.id))
         )
     # Read along the driver's table: its created_at, the run's, leads the order, so the
     # walk stops after the page (``extra`` is the cursor on runs.created_at: restated).
-    side, picked = _in_run_order(query, plan.driving)
+    side, picked = in_run_order(query, plan.driver)
     at = side.c.created_at
     bounds = [_after_value(query, query.after, at)] if query.after else []
     if query.created_after is not None:
@@ -385,7 +331,7 @@ def _branch(
     return (
         select(runs.c.id, at.label(key.name))
         .select_from(runs.join(side, side.c.run_pk == runs.c.pk))
-        .where(*picked, *bounds, *_filters(dialect, part, plan))
+        .where(*picked, *bounds, *conditions(dialect, part, plan, page=True))
         .order_by(*_order(query, at, runs.c.id))
     )
 
@@ -393,7 +339,7 @@ def _branch(
 def page_statement(
     dialect: Dialect,
     query: RunQuery,
-    plan: Plan,
+    plan: Reading,
     columns: Sequence[ColumnElement[Any]] | None = None,
 ) -> Select[Any]:
     """The runs of one page (whole rows, or only ``columns``), plus one more row if there
@@ -406,7 +352,7 @@ def page_statement(
     key = SORT_COLUMNS[query.sort.field]
     branches = [
         _branch(dialect, query, part, plan, extra)
-        for part in _split(query)
+        for part in _split(query, plan)
         for extra in _null_branches(query)
     ]
     if len(branches) == 1:
@@ -426,54 +372,4 @@ def page_statement(
         (select(*columns) if columns else select(runs))
         .where(runs.c.id.in_(page_ids.scalar_subquery()))
         .order_by(key.is_(None), *_order(query, key, runs.c.id))
-    )
-
-
-def count_statement(
-    dialect: Dialect, query: RunQuery, plan: Plan, cap: int | None = None
-) -> Select[int]:
-    """How many runs match (side filters through their indexes: cost ~ matches); with a
-    ``cap``, counting stops after ``cap + 1`` matches, so a count above ``cap`` is known
-    to be one without paying for the rest."""
-    where = _filters(dialect, query, plan.for_counting())
-    if cap is None:
-        return select(func.count()).select_from(runs).where(*where)
-    # A constant column: an index serving the filters answers without reading the rows.
-    matches: Select[Any] = (
-        select(literal_column("1")).select_from(runs).where(*where).limit(cap + 1)
-    )
-    return select(func.count()).select_from(matches.subquery())
-
-
-def stats_statement(
-    dialect: Dialect, query: RunQuery, plan: Plan, bucket_seconds: int, *, by_status: bool = False
-) -> Select[Any]:
-    """Runs per (time bucket, status), planned like ``count_statement``.
-
-    ``by_status``, for a query of nothing but statuses and a time window: one branch per
-    status, each read from the status index alone (it holds ``created_at``: index-only),
-    instead of every run's row for its status (7 days by 6 hours at 1M runs on
-    PostgreSQL: 110 -> 19 ms, with ``date_bin``).
-    """
-    if not by_status:
-        return _stats_rows(dialect, query, plan, bucket_seconds).order_by("bucket", "status")
-    statuses = query.statuses or tuple(RunStatus)
-    merged = union_all(
-        *(
-            _stats_rows(dialect, replace(query, statuses=(s,)), plan, bucket_seconds)
-            for s in statuses
-        )
-    ).subquery()
-    return select(merged.c.bucket, merged.c.status, merged.c.count).order_by(
-        merged.c.bucket, merged.c.status
-    )
-
-
-def _stats_rows(dialect: Dialect, query: RunQuery, plan: Plan, bucket_seconds: int) -> Select[Any]:
-    start = backend_for(dialect).time_bucket(runs.c.created_at, bucket_seconds)
-    bucket = type_coerce(start, UtcTimestamp()).label("bucket")
-    return (
-        select(bucket, runs.c.status, func.count().label("count"))
-        .where(*_filters(dialect, query, plan.for_counting()))
-        .group_by(bucket, runs.c.status)
     )

@@ -1,0 +1,1 @@
+"""The query engine: a ``RunQuery`` planned, compiled to SQL and read."""
