@@ -13,7 +13,6 @@ from runyard.client import Client, InProcessTransport
 from runyard.config import Settings
 from runyard.core.errors import NotFound
 from runyard.core.models import Role
-from runyard.core.times import utcnow
 from runyard.service.access import Principal
 from runyard.service.projects import ProjectService
 from runyard.store.database import Database
@@ -31,7 +30,7 @@ class LocalClient(Client):
         self.db = Database.connect(database_url, pool_size=2)
         try:
             services = prepare(settings, self.db)
-            principal = _principal(self.db, project)
+            principal = _principal(services.projects, project)
             app = create_app(settings, self.db, services=services)
             app.dependency_overrides[get_principal] = lambda: principal
             super().__init__(LOCAL_URL, transport=InProcessTransport(app), timeout=TIMEOUT)
@@ -46,8 +45,8 @@ class LocalClient(Client):
             self.db.dispose()
 
 
-def _principal(db: Database, project: str | None) -> Principal:
-    found = ProjectService(db, utcnow).find(project or "default")
+def _principal(projects: ProjectService, project: str | None) -> Principal:
+    found = projects.find(project or "default")
     if found is None:
         raise NotFound(f"project {project!r} does not exist")
     return Principal(found.id, Role.ADMIN, server_admin=True)

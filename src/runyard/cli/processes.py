@@ -17,7 +17,7 @@ from runyard.config import Settings
 
 if TYPE_CHECKING:
     from runyard.service.metrics import Metrics
-    from runyard.store.database import Database
+    from runyard.service.services import Services
     from runyard.worker.sdk import App
     from runyard.worker.transport import Transport
 
@@ -86,11 +86,11 @@ def serve(
             app_workflows.add(definition)
     # Whether or not it executes workflows, the server keeps runs moving (requeues,
     # wake-ups, time-outs, schedules, callbacks, retention) for every worker.
-    housekeeper = Housekeeper(db, retention=settings.retention, metrics=services.metrics)
+    housekeeper = Housekeeper(services, retention=settings.retention, metrics=services.metrics)
     housekeeper.start()
     embedded = None
     if worker and app_workflows.workflows:
-        transport = _direct(db, None, settings=settings)
+        transport = _direct(services, None)
         embedded = _worker(transport, app_workflows, concurrency, metrics=services.metrics)
         embedded.start()
     if demo and worker:
@@ -153,20 +153,16 @@ def load_app(spec: str) -> App:
     return found
 
 
-def _direct(
-    db: Database, project: str | None, *, settings: Settings, poll: float = 0.05
-) -> Transport:
-    """A transport over the database, acting on ``project`` (id or name; ``default``,
-    made if the database is new)."""
-    from runyard.core.times import utcnow
-    from runyard.service.projects import ProjectService
+def _direct(services: Services, project: str | None, *, poll: float = 0.05) -> Transport:
+    """A transport over the services' database, acting on ``project`` (id or name;
+    ``default``, made if the database is new)."""
     from runyard.worker.direct import DirectTransport
 
-    projects = ProjectService(db, utcnow)
+    projects = services.projects
     found = projects.bootstrap(None) if project is None else projects.find(project)
     if found is None:
         fail(f"no project {project!r}")
-    return DirectTransport(db, found.id, poll_seconds=poll, log_cap=settings.log_cap)
+    return DirectTransport(services, found.id, poll_seconds=poll)
 
 
 def _worker(
@@ -186,14 +182,11 @@ def _worker(
                   lease=timedelta(seconds=lease), metrics=metrics)  # fmt: skip
 
 
-def _serve_metrics(db: Database | None, host: str, port: int) -> Metrics:
-    """This worker's ``Metrics``, exposed over HTTP on a thread of its own (live run
-    counts too when it reaches the database)."""
+def _serve_metrics(metrics: Metrics, host: str, port: int) -> Metrics:
+    """This worker's ``metrics``, exposed over HTTP on a thread of its own (live run
+    counts too when they were built with the database)."""
     from prometheus_client import start_http_server
 
-    from runyard.service.metrics import Metrics
-
-    metrics = Metrics(db)
     try:
         start_http_server(port, addr=host, registry=metrics.registry)
     except OSError as exc:
@@ -287,12 +280,13 @@ def _remote_worker(
     metrics_host: str,
 ) -> None:
     from runyard.core.errors import RunyardError
+    from runyard.service.metrics import Metrics
     from runyard.worker.remote import HttpTransport
 
     if not api_key:
         fail("--url needs --api-key (or RUNYARD_API_KEY): a worker, write or admin key")
     app = load_app(spec)
-    metrics = _serve_metrics(None, metrics_host, metrics_port) if metrics_port else None
+    metrics = _serve_metrics(Metrics(), metrics_host, metrics_port) if metrics_port else None
     transport = HttpTransport(url, api_key, project=ctx.obj.project)
     try:
         _worker(transport, app, concurrency, lease, metrics).run_until_signalled()
@@ -316,6 +310,7 @@ def _direct_worker(
 ) -> None:
     from runyard.core.durations import parse_duration
     from runyard.service.housekeeping import Housekeeper
+    from runyard.service.services import Services
     from runyard.store.database import Database
 
     try:
@@ -326,10 +321,13 @@ def _direct_worker(
     db = Database.connect(settings.database_url, pool_size=concurrency + 4)
     try:
         db.upgrade()
-        metrics = _serve_metrics(db, metrics_host, metrics_port) if metrics_port else None
-        transport = _direct(db, ctx.obj.project, settings=settings, poll=poll)
+        services = Services.build(db, log_cap=settings.log_cap)
+        metrics = None
+        if metrics_port:
+            metrics = _serve_metrics(services.metrics, metrics_host, metrics_port)
+        transport = _direct(services, ctx.obj.project, poll=poll)
         found = _worker(transport, load_app(spec), concurrency, lease, metrics)
-        housekeeper = Housekeeper(db, retention=keep, metrics=metrics)
+        housekeeper = Housekeeper(services, retention=keep, metrics=metrics)
         housekeeper.start()
         try:
             found.run_until_signalled()
