@@ -1,21 +1,43 @@
-"""How the CLI shows runs and workflows to a person (``--json`` is for scripts)."""
+"""What the CLI prints: runs and workflows for a person (``--json`` is for scripts), and
+an error as one line on stderr."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
+import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from runyard.core.errors import RunyardError
+
 console = Console()
+err = Console(stderr=True)
 
 STATUS_STYLE = {
     "completed": "green", "failed": "red", "timed_out": "red", "terminated": "magenta",
     "canceled": "magenta", "canceling": "magenta", "running": "cyan", "queued": "yellow",
     "created": "yellow", "waiting": "blue", "paused": "blue",
 }  # fmt: skip
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """End the command with ``message`` on stderr and exit ``code``."""
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def one_line(exc: RunyardError) -> str:
+    """An error as one line, the HTTP status first when a server answered."""
+    detail = " ".join(exc.detail.split())
+    return f"{exc.status}: {detail}" if exc.status else detail
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _when(value: str | None) -> str:
