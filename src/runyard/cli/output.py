@@ -18,10 +18,34 @@ console = Console()
 err = Console(stderr=True)
 
 STATUS_STYLE = {
-    "completed": "green", "failed": "red", "timed_out": "red", "terminated": "magenta",
-    "canceled": "magenta", "canceling": "magenta", "running": "cyan", "queued": "yellow",
-    "created": "yellow", "waiting": "blue", "paused": "blue",
-}  # fmt: skip
+    "completed": "green",
+    "failed": "red",
+    "timed_out": "red",
+    "terminated": "magenta",
+    "canceled": "magenta",
+    "canceling": "magenta",
+    "running": "cyan",
+    "queued": "yellow",
+    "created": "yellow",
+    "waiting": "blue",
+    "paused": "blue",
+}
+
+# The fields ``run_detail`` shows, when set: (label, key).
+DETAIL_FIELDS = (
+    ("workflow", "workflow_name"),
+    ("version", "workflow_version"),
+    ("trigger", "trigger_type"),
+    ("triggered by", "triggered_by"),
+    ("credential", "credential_id"),
+    ("parent", "parent_run_id"),
+    ("root", "root_run_id"),
+    ("retry of", "source_run_id"),
+    ("created", "created_at"),
+    ("started", "started_at"),
+    ("finished", "finished_at"),
+    ("error", "error"),
+)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -102,13 +126,7 @@ def workflows_table(items: list[dict[str, Any]]) -> None:
 
 def run_detail(run: dict[str, Any]) -> None:
     console.print(f"[bold]{run['id']}[/bold]  {_status(run['status'])}  attempt {run['attempt']}")
-    for label, key in (
-        ("workflow", "workflow_name"), ("version", "workflow_version"),
-        ("trigger", "trigger_type"), ("triggered by", "triggered_by"),
-        ("credential", "credential_id"), ("parent", "parent_run_id"), ("root", "root_run_id"),
-        ("retry of", "source_run_id"), ("created", "created_at"),
-        ("started", "started_at"), ("finished", "finished_at"), ("error", "error"),
-    ):  # fmt: skip
+    for label, key in DETAIL_FIELDS:
         if run.get(key) not in (None, ""):
             console.print(f"  {label:<13}{run[key]}")
     console.print(f"  {'input':<13}{json.dumps(run['input'], ensure_ascii=False)}")
