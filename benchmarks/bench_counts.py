@@ -44,22 +44,29 @@ def requests(now: datetime) -> dict[str, tuple[str, Params, bool]]:
         "count: search 'acm', exact": (count, [("search", "acm"), ("exact", "true")], True),
         "count: trigger webhook (stops at the cap)": (count, [("trigger_type", "webhook")], False),
         "count: trigger webhook, exact": (
-            count, [("trigger_type", "webhook"), ("exact", "true")], True,
+            count,
+            [("trigger_type", "webhook"), ("exact", "true")],
+            True,
         ),
         "count: one error code": (count, [("error_code", ERROR_CODES[0])], False),
         "chart: all runs by day (kept by day)": (stats, [("bucket", "1d")], False),
         "chart: failed, last 30 days by day (kept by day)": (
-            stats, [("bucket", "1d"), ("status", "failed"), month], False,
+            stats,
+            [("bucket", "1d"), ("status", "failed"), month],
+            False,
         ),
         "chart: last 7 days by 6 hours (status index)": (stats, [("bucket", "6h"), week], False),
         "chart: last 24 hours by hour (status index)": (
-            stats, [("bucket", "1h"), ("created_after", (now - timedelta(days=1)).isoformat())],
+            stats,
+            [("bucket", "1h"), ("created_after", (now - timedelta(days=1)).isoformat())],
             False,
         ),
         "chart: one workflow, last 7 days by 6 hours (runs)": (
-            stats, [("bucket", "6h"), week, ("workflow_id", "invoice-agent")], False,
+            stats,
+            [("bucket", "6h"), week, ("workflow_id", "invoice-agent")],
+            False,
         ),
-    }  # fmt: skip
+    }
 
 
 def main() -> None:

@@ -73,8 +73,10 @@ def main() -> None:
             "run detail": f"/ui/runs/{failed_id}",
             "workflows": "/ui/workflows",
         }
-        summaries = {"summary, all runs": "/ui/summary", "summary, failed in 7 days":
-                     "/ui/summary?status=failed&range=7d"}  # fmt: skip
+        summaries = {
+            "summary, all runs": "/ui/summary",
+            "summary, failed in 7 days": "/ui/summary?status=failed&range=7d",
+        }
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 860})
@@ -103,8 +105,11 @@ def main() -> None:
                     results[name] = (spent, spent)
             if args.shots:
                 DOCS.mkdir(exist_ok=True)
-                for name, path in (("explorer", "/"), ("run-failed", pages["run detail"]),
-                                   ("workflows", "/ui/workflows")):  # fmt: skip
+                for name, path in (
+                    ("explorer", "/"),
+                    ("run-failed", pages["run detail"]),
+                    ("workflows", "/ui/workflows"),
+                ):
                     page.set_viewport_size(
                         {"width": 1280, "height": 1000 if name == "run-failed" else 860}
                     )

@@ -90,18 +90,22 @@ class Bench:
         if server is None:
             command += ["--database-url", self.url, "worker", "benchmarks.noop:app"]
         else:
-            self.api = httpx.Client(base_url=server, timeout=60,
-                                    headers={"Authorization": f"Bearer {ADMIN_KEY}"})  # fmt: skip
-            made = self.api.post(f"/api/v1/projects/{self.admin.project_id}/api-keys",
-                                 json={"role": "worker", "name": "bench"})  # fmt: skip
+            self.api = httpx.Client(
+                base_url=server, timeout=60, headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+            )
+            made = self.api.post(
+                f"/api/v1/projects/{self.admin.project_id}/api-keys",
+                json={"role": "worker", "name": "bench"},
+            )
             env = {k: v for k, v in env.items() if k != "RUNYARD_DATABASE_URL"}
-            command += ["worker", "benchmarks.noop:app", "--url", server, "--api-key",
-                        made.json()["key"]]  # fmt: skip
+            key = made.json()["key"]
+            command += ["worker", "benchmarks.noop:app", "--url", server, "--api-key", key]
         command += ["--concurrency", str(self.args.concurrency)]
         out = self.log.open("ab")
         for _ in range(self.args.workers):
-            self.processes.append(subprocess.Popen(command, cwd=ROOT, stdout=out,
-                                                   stderr=subprocess.STDOUT, env=env))  # fmt: skip
+            self.processes.append(
+                subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+            )
         while self.service.workflow_id_of(self.admin, "chatty") is None:
             time.sleep(0.1)
         time.sleep(1.0)  # every worker has registered and is waiting for work
@@ -222,15 +226,22 @@ def _measure(bench: Bench) -> dict[str, float]:
     p50, p99 = bench.trigger_to_start()
     step = bench.step_cost()
     written, stored = bench.log_rates()
-    return {"rate": rate, "p50": p50, "p99": p99, "step": step, "written": written,
-            "stored": stored}  # fmt: skip
+    return {
+        "rate": rate,
+        "p50": p50,
+        "p99": p99,
+        "step": step,
+        "written": written,
+        "stored": stored,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", default="sqlite", help="'sqlite' or a PostgreSQL URL")
-    parser.add_argument("--transports", nargs="+", default=["direct", "http"],
-                        choices=["http", "direct"])  # fmt: skip
+    parser.add_argument(
+        "--transports", nargs="+", default=["direct", "http"], choices=["http", "direct"]
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=16, help="threads per worker")
     parser.add_argument("--server-processes", type=int, default=1)
@@ -245,9 +256,11 @@ def main() -> None:
     # The log run's lines all fit (its server and the database-direct workers read this).
     os.environ["RUNYARD_RUN_LOG_MAX_LINES"] = str(args.log_lines + 10)
     database = "SQLite" if args.database == "sqlite" else "PostgreSQL"
-    print(f"| {database}, {args.workers} workers x {args.concurrency} threads | runs/s "
-          "| trigger-to-start p50 (ms) | p99 (ms) | a step (ms) | log lines/s written "
-          "| log lines/s stored |")  # fmt: skip
+    print(
+        f"| {database}, {args.workers} workers x {args.concurrency} threads | runs/s "
+        "| trigger-to-start p50 (ms) | p99 (ms) | a step (ms) | log lines/s written "
+        "| log lines/s stored |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(args.logs or scratch)
@@ -255,9 +268,12 @@ def main() -> None:
         for transport in args.transports * args.repeat:
             found = measure(transport, args, folder / f"{transport}.log")
             label = "over HTTP (worker key)" if transport == "http" else "database-direct"
-            print(f"| {label} | {found['rate']:,.0f} | {found['p50']:.1f} | {found['p99']:.1f} "
-                  f"| {found['step']:.2f} | {found['written']:,.0f} "
-                  f"| {found['stored']:,.0f} |", flush=True)  # fmt: skip
+            print(
+                f"| {label} | {found['rate']:,.0f} | {found['p50']:.1f} | {found['p99']:.1f} "
+                f"| {found['step']:.2f} | {found['written']:,.0f} "
+                f"| {found['stored']:,.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

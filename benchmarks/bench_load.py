@@ -152,8 +152,8 @@ def run_wrk(base: str, clients: int, seconds: float) -> dict[str, float]:
     args = [API_KEY, ",".join(w["name"] for w in listed), week, ",".join(ERROR_CODES)]
 
     def wrk_for(duration: float) -> str:
-        command = [wrk, "-t1", f"-c{clients}", f"-d{duration:.0f}s", "--latency",
-                   "--timeout", "30s", "-s", str(LUA), base, "--", *args]  # fmt: skip
+        command = [wrk, "-t1", f"-c{clients}", f"-d{duration:.0f}s", "--latency"]
+        command += ["--timeout", "30s", "-s", str(LUA), base, "--", *args]
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     wrk_for(WARM_UP)
@@ -196,7 +196,7 @@ def main() -> None:
         scratch_copy(args.database, args.runs, name="runyard_bench_load") as url,
         running_server(
             url, API_KEY, RESULTS / "server.log", "--no-worker", "--processes", str(args.processes)
-        ) as base,  # fmt: skip
+        ) as base,
     ):
         if args.rate and args.generator == "wrk":
             raise SystemExit("--rate needs --generator httpx (wrk sends in a closed loop)")
@@ -205,26 +205,34 @@ def main() -> None:
         else:
             load = asyncio.run(run(base, args.clients, args.seconds, args.rate))
     if args.generator == "wrk":
-        print(f"\n{label}, {args.runs:,} runs, {args.processes} server processes, "
-              f"{args.clients} clients (wrk), {args.seconds:.0f} s after a warm-up")  # fmt: skip
+        print(
+            f"\n{label}, {args.runs:,} runs, {args.processes} server processes, "
+            f"{args.clients} clients (wrk), {args.seconds:.0f} s after a warm-up"
+        )
         print("  ".join(f"{k}: {v:,.1f}" for k, v in result.items()))
         return
 
     everything = [ms for spent in load.spent.values() for ms in spent]
     total_errors = sum(load.errors.values())
-    print(f"\n{label}, {args.runs:,} runs, {args.processes} server processes, "
-          f"{args.clients} clients, {args.seconds:.0f} s after a warm-up")  # fmt: skip
+    print(
+        f"\n{label}, {args.runs:,} runs, {args.processes} server processes, "
+        f"{args.clients} clients, {args.seconds:.0f} s after a warm-up"
+    )
     pace = f"paced at {args.rate:g} requests/s in all" if args.rate else "closed loop"
     print(f"httpx clients, {pace}")
     print(f"{'requests':<26}  {'n':>7}  {'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}  {'errors':>6}")
     for kind in sorted(load.spent):
         spent = load.spent[kind]
-        print(f"{kind:<26}  {len(spent):7}  {percentile(spent, 50):7.1f}  "
-              f"{percentile(spent, 95):7.1f}  {percentile(spent, 99):7.1f}  "
-              f"{load.errors.get(kind, 0):6}")  # fmt: skip
-    print(f"{'all':<26}  {len(everything):7}  {percentile(everything, 50):7.1f}  "
-          f"{percentile(everything, 95):7.1f}  {percentile(everything, 99):7.1f}  "
-          f"{total_errors:6}")  # fmt: skip
+        print(
+            f"{kind:<26}  {len(spent):7}  {percentile(spent, 50):7.1f}  "
+            f"{percentile(spent, 95):7.1f}  {percentile(spent, 99):7.1f}  "
+            f"{load.errors.get(kind, 0):6}"
+        )
+    print(
+        f"{'all':<26}  {len(everything):7}  {percentile(everything, 50):7.1f}  "
+        f"{percentile(everything, 95):7.1f}  {percentile(everything, 99):7.1f}  "
+        f"{total_errors:6}"
+    )
     print(f"throughput: {len(everything) / args.seconds:,.0f} requests/s")
 
 

@@ -231,10 +231,15 @@ class PrefectRows:
     def flows(self, now: datetime) -> list[dict[str, Any]]:
         created = now - timedelta(days=91)
         return [
-            {"id": self.uid(str(uuid.uuid4())), "created": created, "updated": created,
-             "name": spec["name"], "tags": []}
+            {
+                "id": self.uid(str(uuid.uuid4())),
+                "created": created,
+                "updated": created,
+                "name": spec["name"],
+                "tags": [],
+            }
             for spec in WORKFLOWS
-        ]  # fmt: skip
+        ]
 
     def run(self, run: dict[str, Any], flow_id: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         """The flow run and its current state."""
@@ -248,23 +253,36 @@ class PrefectRows:
         if state_type == "SCHEDULED":
             details["scheduled_time"] = run["created_at"]
         flow_run = {
-            "id": run_id, "created": created, "updated": stamp,
-            "name": f"run-{run['id'][-12:]}", "flow_id": flow_id,
-            "state_id": state_id, "state_type": state_type, "state_name": state_name,
-            "state_timestamp": stamp, "run_count": 1 if started else 0,
+            "id": run_id,
+            "created": created,
+            "updated": stamp,
+            "name": f"run-{run['id'][-12:]}",
+            "flow_id": flow_id,
+            "state_id": state_id,
+            "state_type": state_type,
+            "state_name": state_name,
+            "state_timestamp": stamp,
+            "run_count": 1 if started else 0,
             "expected_start_time": created,
             "next_scheduled_start_time": created if state_type == "SCHEDULED" else None,
-            "start_time": started, "end_time": ended,
+            "start_time": started,
+            "end_time": ended,
             "total_run_time": self.duration(ended - started if started and ended else timedelta()),
             "parameters": run["input"],
             "tags": [f"{key}:{value}" for key, value in sorted(run["tags"].items())],
             "auto_scheduled": False,
-        }  # fmt: skip
+        }
         state = {
-            "id": state_id, "created": stamp, "updated": stamp, "flow_run_id": run_id,
-            "type": state_type, "name": state_name, "timestamp": stamp,
-            "message": run.get("error"), "state_details": details,
-        }  # fmt: skip
+            "id": state_id,
+            "created": stamp,
+            "updated": stamp,
+            "flow_run_id": run_id,
+            "type": state_type,
+            "name": state_name,
+            "timestamp": stamp,
+            "message": run.get("error"),
+            "state_details": details,
+        }
         return flow_run, state
 
 
@@ -365,11 +383,18 @@ def runyard_queries(
 
 
 ORDER = [
-    "newest 50", "one workflow", "2 statuses, 7 days", "3 workflows + 2 statuses + 7 days",
-    "tag env=staging", "offset 5,000", "deep page (page 200 by cursor)",
-    "count 2 statuses, 7 days", "search customer id", "search common term 'acm'",
+    "newest 50",
+    "one workflow",
+    "2 statuses, 7 days",
+    "3 workflows + 2 statuses + 7 days",
+    "tag env=staging",
+    "offset 5,000",
+    "deep page (page 200 by cursor)",
+    "count 2 statuses, 7 days",
+    "search customer id",
+    "search common term 'acm'",
     "one error code",
-]  # fmt: skip
+]
 
 
 def prefect_queries(flows: list[str], now: datetime) -> dict[str, PrefectQuery | None]:
@@ -387,14 +412,18 @@ def prefect_queries(flows: list[str], now: datetime) -> dict[str, PrefectQuery |
         "one workflow": (runs, lambda i: {**newest, "flows": {"id": {"any_": [flows[i % 20]]}}}),
         "2 statuses, 7 days": (
             runs,
-            lambda i: {**newest, "flow_runs": {**states("Failed", "Cancelled"),
-                                               "expected_start_time": week}},
+            lambda i: {
+                **newest,
+                "flow_runs": {**states("Failed", "Cancelled"), "expected_start_time": week},
+            },
         ),
         "3 workflows + 2 statuses + 7 days": (
             runs,
-            lambda i: {**newest, "flows": {"id": {"any_": flows[i % 5 : i % 5 + 3]}},
-                       "flow_runs": {**states("Completed", "Failed"),
-                                     "expected_start_time": week}},
+            lambda i: {
+                **newest,
+                "flows": {"id": {"any_": flows[i % 5 : i % 5 + 3]}},
+                "flow_runs": {**states("Completed", "Failed"), "expected_start_time": week},
+            },
         ),
         "tag env=staging": (runs, lambda i: {**newest, "flow_runs": staging}),
         "offset 5,000": (runs, lambda i: {**newest, "offset": 5000}),
@@ -406,7 +435,7 @@ def prefect_queries(flows: list[str], now: datetime) -> dict[str, PrefectQuery |
         "search customer id": None,
         "search common term 'acm'": None,
         "one error code": None,
-    }  # fmt: skip
+    }
 
 
 PREFECT_LABELS = {"deep page (page 200 by cursor)": "Prefect: offset 9,950"}

@@ -113,14 +113,18 @@ def main() -> None:
         after_total = http.get("/api/v1/runs/count").json()["count"]
 
     print(f"\n{label}, {before_total:,} runs, prune --older-than {args.older_than}")
-    print(f"deleted {deleted:,} runs in {elapsed:,.1f} s: {deleted / elapsed:,.0f} runs/s, "
-          f"{len(calls)} calls of up to 10,000 (longest {max(calls):.1f} s); "
-          f"{after_total:,} runs left")  # fmt: skip
+    print(
+        f"deleted {deleted:,} runs in {elapsed:,.1f} s: {deleted / elapsed:,.0f} runs/s, "
+        f"{len(calls)} calls of up to 10,000 (longest {max(calls):.1f} s); "
+        f"{after_total:,} runs left"
+    )
     print(f"{'':<42}  {'n':>6}  {'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}")
     for when, (reads, writes) in (("before the prune", baseline), ("during the prune", during[0])):
         for name, spent in (("GET /api/v1/runs", reads), ("POST .../runs (trigger)", writes)):
-            print(f"{name + ', ' + when:<42}  {len(spent):6}  {percentile(spent, 50):7.1f}  "
-                  f"{percentile(spent, 95):7.1f}  {percentile(spent, 99):7.1f}")  # fmt: skip
+            print(
+                f"{name + ', ' + when:<42}  {len(spent):6}  {percentile(spent, 50):7.1f}  "
+                f"{percentile(spent, 95):7.1f}  {percentile(spent, 99):7.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -83,12 +83,17 @@ def query_set(
         "newest 50": (runs, lambda i: [("limit", 50)]),
         "one workflow": (runs, lambda i: [("workflow_id", wf[i % len(wf)])]),
         "2 statuses, 7 days": (
-            runs, lambda i: [("status", "failed"), ("status", "canceled"), *week]
+            runs,
+            lambda i: [("status", "failed"), ("status", "canceled"), *week],
         ),
         "3 workflows + 2 statuses + 7 days": (
             runs,
-            lambda i: [*(("workflow_id", w) for w in wf[i % 5 : i % 5 + 3]),
-                       ("status", "completed"), ("status", "failed"), *week],
+            lambda i: [
+                *(("workflow_id", w) for w in wf[i % 5 : i % 5 + 3]),
+                ("status", "completed"),
+                ("status", "failed"),
+                *week,
+            ],
         ),
         "search customer id": (runs, lambda i: [("search", customers[i % len(customers)])]),
         "search common term 'acm'": (runs, lambda i: [("search", "acm")]),
@@ -97,9 +102,10 @@ def query_set(
         "page 200 by cursor": (runs, lambda i: [("limit", 50), ("cursor", cursor200)]),
         "offset 5,000": (runs, lambda i: [("limit", 50), ("offset", 5000)]),
         "count 2 statuses, 7 days": (
-            f"{runs}/count", lambda i: [("status", "failed"), ("status", "canceled"), *week]
+            f"{runs}/count",
+            lambda i: [("status", "failed"), ("status", "canceled"), *week],
         ),
-    }  # fmt: skip
+    }
 
 
 def dialect_set(
@@ -124,32 +130,42 @@ def dialect_set(
         "polos: newest 50": (f"{c}/polos/api/v1/workflows/runs", lambda i: [], polos),
         "polos: one workflow": (
             f"{c}/polos/api/v1/workflows/runs",
-            lambda i: [("workflow_id", names[i % len(names)])], polos,
+            lambda i: [("workflow_id", names[i % len(names)])],
+            polos,
         ),
         "b3os: one workflow's failures": (
-            f"{c}/b3os/v1/workflows/{{name}}/runs", lambda i: [("status", "failure")], bearer,
+            f"{c}/b3os/v1/workflows/{{name}}/runs",
+            lambda i: [("status", "failure")],
+            bearer,
         ),
         "skyvern: all runs, page 1": (f"{c}/skyvern/v1/workflows/runs", lambda i: [], skyvern),
         "skyvern: search customer id": (
             f"{c}/skyvern/v1/workflows/runs",
-            lambda i: [("search_key", customers[i % len(customers)])], skyvern,
+            lambda i: [("search_key", customers[i % len(customers)])],
+            skyvern,
         ),
         "skyvern: one error code": (
             f"{c}/skyvern/v1/workflows/runs",
-            lambda i: [("error_code", ERROR_CODES[i % len(ERROR_CODES)])], skyvern,
+            lambda i: [("error_code", ERROR_CODES[i % len(ERROR_CODES)])],
+            skyvern,
         ),
         "cloudcruise: last 24 h (1,000 runs)": (f"{c}/cloudcruise/runs", lambda i: [], cloudcruise),
         "cloudcruise: failed, last 24 h": (
             f"{c}/cloudcruise/runs",
-            lambda i: [("status", "execution.failed"), *day], cloudcruise,
+            lambda i: [("status", "execution.failed"), *day],
+            cloudcruise,
         ),
         "noxus: page 1 with total": (
-            f"{c}/noxus/v1/runs", lambda i: [("page", 1), ("size", 50)], noxus,
+            f"{c}/noxus/v1/runs",
+            lambda i: [("page", 1), ("size", 50)],
+            noxus,
         ),
         "noxus: one workflow, page 3": (
-            f"{c}/noxus/v1/workflows/{{id}}/runs", lambda i: [("page", 3), ("size", 50)], noxus,
+            f"{c}/noxus/v1/workflows/{{id}}/runs",
+            lambda i: [("page", 3), ("size", 50)],
+            noxus,
         ),
-    }  # fmt: skip
+    }
 
 
 def time_dialect_query(

@@ -94,22 +94,45 @@ WORKFLOWS: list[P] = [
 
 # (status, weight): most runs finish well; a few are live or ended badly.
 STATUSES = [
-    ("completed", 780), ("failed", 80), ("canceled", 30), ("timed_out", 10),
-    ("terminated", 5), ("running", 25), ("queued", 25), ("waiting", 10),
-    ("paused", 5), ("created", 10), ("canceling", 2),
-]  # fmt: skip
+    ("completed", 780),
+    ("failed", 80),
+    ("canceled", 30),
+    ("timed_out", 10),
+    ("terminated", 5),
+    ("running", 25),
+    ("queued", 25),
+    ("waiting", 10),
+    ("paused", 5),
+    ("created", 10),
+    ("canceling", 2),
+]
 ERROR_CODES = [
-    "LOGIN_FAILED", "CAPTCHA_BLOCKED", "ELEMENT_NOT_FOUND", "NAVIGATION_TIMEOUT",
-    "RATE_LIMITED", "INVALID_CREDENTIALS", "PAGE_CRASHED", "LLM_REFUSAL",
-    "SCHEMA_MISMATCH", "UPSTREAM_5XX", "DOWNLOAD_FAILED", "MFA_REQUIRED",
-]  # fmt: skip
+    "LOGIN_FAILED",
+    "CAPTCHA_BLOCKED",
+    "ELEMENT_NOT_FOUND",
+    "NAVIGATION_TIMEOUT",
+    "RATE_LIMITED",
+    "INVALID_CREDENTIALS",
+    "PAGE_CRASHED",
+    "LLM_REFUSAL",
+    "SCHEMA_MISMATCH",
+    "UPSTREAM_5XX",
+    "DOWNLOAD_FAILED",
+    "MFA_REQUIRED",
+]
 TRIGGERS = [("api", 55), ("scheduled", 25), ("manual", 10), ("webhook", 7), ("event", 3)]
 DOMAINS = ["acme.com", "globex.ch", "initech.io", "umbrella.de", "hooli.com", "zürich-re.ch"]
 FIRST = ["anna", "ben", "chloé", "david", "eva", "farid", "gita", "hans", "ines", "jürg"]
 BROWSER = {
-    "invoice-agent", "insurance-quote-bot", "shipment-tracker", "price-monitor",
-    "web-form-filler", "appointment-booker", "bank-reconciliation", "claims-intake",
-}  # fmt: skip
+    "invoice-agent",
+    "insurance-quote-bot",
+    "shipment-tracker",
+    "price-monitor",
+    "web-form-filler",
+    "appointment-booker",
+    "bank-reconciliation",
+    "claims-intake",
+}
 
 
 def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
@@ -150,53 +173,85 @@ def generate_runs(
     for offset in offsets:
         created = start + timedelta(seconds=offset)
         name = rng.choices(names, weights=weights)[0]
-        spec = by_name[name]
         status = _pick(rng, STATUSES)
-        run_id = uuid7(to_micros(created) // 1000)
-        run: P = {
-            "id": run_id,
-            "workflow_id": workflow_ids[name],
-            "status": status,
-            "created_at": to_rfc3339(created),
-            "trigger_type": _pick(rng, TRIGGERS),
-            "input": {p["key"]: _value(rng, p["key"]) for p in spec["parameters"]},
-            "tags": {"env": "prod" if rng.random() < 0.9 else "staging",
-                     "team": rng.choice(["growth", "ops", "finance", "support"])},
-            "is_test": rng.random() < 0.03,
-        }  # fmt: skip
-        if rng.random() < 0.4:
-            run["triggered_by"] = f"{rng.choice(FIRST)}@{rng.choice(DOMAINS)}"
-        if name in BROWSER:
-            run["credential_id"] = f"cred_{rng.randrange(200):04d}"
-            run["extra_http_headers"] = {
-                "X-Tenant": f"tenant-{rng.randrange(50)}",
-                "Accept-Language": rng.choice(["de-CH", "en-US", "fr-FR", "de-DE"]),
-            }
-        if recent_parents and rng.random() < 0.05:
-            parent_id, root_id = rng.choice(recent_parents)
-            run["parent_run_id"], run["root_run_id"] = parent_id, root_id
-        elif rng.random() < 0.05:
-            recent_parents.append((run_id, run_id))
-            recent_parents = recent_parents[-50:]
-        if status not in ("created", "queued"):
-            started = created + timedelta(seconds=rng.uniform(0.05, 20))
-            run["started_at"] = to_rfc3339(started)
-            if status in ("completed", "failed", "canceled", "timed_out", "terminated"):
-                run["finished_at"] = to_rfc3339(
-                    started + timedelta(seconds=rng.expovariate(1 / 90))
-                )
-                if status == "completed":
-                    run["progress"] = 100
-                    run["result"] = {"ok": True, "items": rng.randrange(50)}
-                    run["credits_used"] = round(rng.uniform(0.1, 12), 2)
-        errored = status in ("failed", "timed_out") and rng.random() < 0.2
-        if errored or (status == "completed" and rng.random() < 0.002):
-            code = rng.choice(ERROR_CODES)
-            run["steps"] = [
-                {"name": "open-page", "status": "completed"},
-                {"name": "act", "status": "failed" if errored else "completed",
-                 "errors": [{"error_code": code, "message": f"{code.lower()} on attempt 1"}]},
-            ]  # fmt: skip
-            if errored:
-                run["error"] = f"{code}: step 'act' failed"
+        run = _record(rng, by_name[name], workflow_ids[name], status, created)
+        _add_origin(rng, run, browser=name in BROWSER)
+        recent_parents = _add_lineage(rng, run, recent_parents)
+        _add_times(rng, run, status, created)
+        _add_errors(rng, run, status)
         yield run
+
+
+def _record(rng: random.Random, spec: P, workflow_id: str, status: str, created: datetime) -> P:
+    """A run's id, workflow, status, creation, trigger, input, tags and test flag."""
+    return {
+        "id": uuid7(to_micros(created) // 1000),
+        "workflow_id": workflow_id,
+        "status": status,
+        "created_at": to_rfc3339(created),
+        "trigger_type": _pick(rng, TRIGGERS),
+        "input": {p["key"]: _value(rng, p["key"]) for p in spec["parameters"]},
+        "tags": {
+            "env": "prod" if rng.random() < 0.9 else "staging",
+            "team": rng.choice(["growth", "ops", "finance", "support"]),
+        },
+        "is_test": rng.random() < 0.03,
+    }
+
+
+def _add_origin(rng: random.Random, run: P, *, browser: bool) -> None:
+    """Who triggered some runs; a browser run's credential and extra HTTP headers."""
+    if rng.random() < 0.4:
+        run["triggered_by"] = f"{rng.choice(FIRST)}@{rng.choice(DOMAINS)}"
+    if browser:
+        run["credential_id"] = f"cred_{rng.randrange(200):04d}"
+        run["extra_http_headers"] = {
+            "X-Tenant": f"tenant-{rng.randrange(50)}",
+            "Accept-Language": rng.choice(["de-CH", "en-US", "fr-FR", "de-DE"]),
+        }
+
+
+def _add_lineage(
+    rng: random.Random, run: P, recent_parents: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Makes a few runs children of a recent parent, and a few others parents; returns
+    the recent parents (the last 50) after this run."""
+    if recent_parents and rng.random() < 0.05:
+        run["parent_run_id"], run["root_run_id"] = rng.choice(recent_parents)
+    elif rng.random() < 0.05:
+        recent_parents = [*recent_parents, (run["id"], run["id"])][-50:]
+    return recent_parents
+
+
+def _add_times(rng: random.Random, run: P, status: str, created: datetime) -> None:
+    """When a run that left the queue started, when an ended one finished, and what a
+    completed one returned."""
+    if status in ("created", "queued"):
+        return
+    started = created + timedelta(seconds=rng.uniform(0.05, 20))
+    run["started_at"] = to_rfc3339(started)
+    if status in ("completed", "failed", "canceled", "timed_out", "terminated"):
+        run["finished_at"] = to_rfc3339(started + timedelta(seconds=rng.expovariate(1 / 90)))
+        if status == "completed":
+            run["progress"] = 100
+            run["result"] = {"ok": True, "items": rng.randrange(50)}
+            run["credits_used"] = round(rng.uniform(0.1, 12), 2)
+
+
+def _add_errors(rng: random.Random, run: P, status: str) -> None:
+    """Step errors on a fifth of the failed and timed-out runs (and a rare completed one,
+    whose failed step was retried)."""
+    errored = status in ("failed", "timed_out") and rng.random() < 0.2
+    if not (errored or (status == "completed" and rng.random() < 0.002)):
+        return
+    code = rng.choice(ERROR_CODES)
+    run["steps"] = [
+        {"name": "open-page", "status": "completed"},
+        {
+            "name": "act",
+            "status": "failed" if errored else "completed",
+            "errors": [{"error_code": code, "message": f"{code.lower()} on attempt 1"}],
+        },
+    ]
+    if errored:
+        run["error"] = f"{code}: step 'act' failed"

@@ -15,6 +15,7 @@ from runyard.service.housekeeping import Housekeeper
 from runyard.service.inputs import TriggerIn
 from runyard.service.retention import RetentionService
 from runyard.service.runs import RunService
+from runyard.service.services import Services
 from runyard.store.database import Database
 from runyard.store.schema import callbacks, run_error_codes, run_status_changes, run_tags, steps
 from tests.api.conftest import Api, make_workflow
@@ -114,7 +115,7 @@ def test_continuous_retention_prunes_from_housekeeping(admin: Api, app_client: A
     old = [_import(admin, 40, "completed") for _ in range(3)]
     kept = _import(admin, 5, "completed")
     assert RetentionService(db, utcnow).prune_due(timedelta(days=60)) == 0
-    housekeeper = Housekeeper(db, retention=30 * DAY)
+    housekeeper = Housekeeper(Services.build(db), retention=30 * DAY)
     housekeeper.start()
     try:
         deadline = time.monotonic() + 20

@@ -18,6 +18,7 @@ from runyard.core.models import Role
 from runyard.core.times import utcnow
 from runyard.service.access import Principal
 from runyard.service.projects import ProjectService
+from runyard.service.services import Services
 from runyard.store.database import Database
 from runyard.worker.direct import DirectTransport
 from runyard.worker.remote import HttpTransport
@@ -58,7 +59,7 @@ class Transports:
 
     def make(self, project_id: str, role: Role = Role.WORKER) -> Transport:
         if self.kind == "direct":
-            return DirectTransport(self.db, project_id, poll_seconds=0.02)
+            return DirectTransport(Services.build(self.db), project_id, poll_seconds=0.02)
         if self.served is None:
             self.served = ServedApi(self.db, self.database_url)
         admin = Principal(project_id, Role.ADMIN)

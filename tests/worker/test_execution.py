@@ -16,14 +16,13 @@ from runyard.core.errors import LeaseLost
 from runyard.core.models import Role, Run, Step
 from runyard.core.query import RunQuery
 from runyard.core.statuses import RunStatus
-from runyard.core.times import utcnow
 from runyard.service.access import Principal
 from runyard.service.execution import ExecutionService
 from runyard.service.housekeeping import Housekeeper
 from runyard.service.inputs import TriggerIn
 from runyard.service.metrics import Metrics
-from runyard.service.projects import ProjectService
 from runyard.service.runs import RunService
+from runyard.service.services import Services
 from runyard.store.database import Database
 from runyard.worker import App, Context, WorkflowError, workflow
 from runyard.worker.runner import Worker
@@ -112,13 +111,14 @@ def world(
 ) -> Iterator[tuple[Principal, RunService, ExecutionService, Worker]]:
     CALLS.clear()
     RELEASE.clear()
-    project = ProjectService(db, utcnow).bootstrap(None)
+    services = Services.build(db)
+    project = services.projects.bootstrap(None)
     admin = Principal(project.id, Role.ADMIN)
-    housekeeper = Housekeeper(db)  # as runyard serve (or a database-direct worker) runs
+    housekeeper = Housekeeper(services)  # as runyard serve (or a database-direct worker) runs
     housekeeper.start()
     worker = _worker(transports, project.id)
     worker.start()
-    yield admin, RunService(db, utcnow), ExecutionService(db, utcnow), worker
+    yield admin, services.runs, services.execution, worker
     RELEASE.set()
     worker.stop(grace_seconds=5)
     housekeeper.stop()

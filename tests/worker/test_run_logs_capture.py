@@ -19,6 +19,7 @@ from runyard.service.inputs import TriggerIn
 from runyard.service.projects import ProjectService
 from runyard.service.run_logs import LogService
 from runyard.service.runs import RunService
+from runyard.service.services import Services
 from runyard.store.database import Database
 from runyard.worker import App, Context, WorkflowError, workflow
 from runyard.worker.runner import Worker
@@ -80,7 +81,7 @@ APP = App(chatty, failing, napping, loud)
 @pytest.fixture
 def worker(db: Database, transports: Transports) -> Iterator[tuple[Principal, Worker]]:
     project = ProjectService(db, utcnow).bootstrap(None)
-    housekeeper = Housekeeper(db)  # wakes the sleeping run
+    housekeeper = Housekeeper(Services.build(db))  # wakes the sleeping run
     housekeeper.start()
     running = Worker(transports.make(project.id), APP, concurrency=2,
                      lease=timedelta(seconds=5))  # fmt: skip

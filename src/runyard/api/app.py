@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 import runyard
 from runyard import web
 from runyard.api import dialects, problems
+from runyard.api.rate_limit import RateLimiter
 from runyard.api.request_guards import RequestGuards
 from runyard.api.routes import (
     events,
@@ -23,9 +24,9 @@ from runyard.api.routes import (
     worker,
     workflows,
 )
-from runyard.api.services import Services
 from runyard.config import Settings
 from runyard.core.times import Clock, utcnow
+from runyard.service.services import Services
 from runyard.store.database import Database
 
 # What the API's and the dialects' clients send besides simple headers.
@@ -36,7 +37,7 @@ CORS_HEADERS = ["Authorization", "Content-Type", "X-API-Key", "X-Project-ID", "I
 def prepare(settings: Settings, db: Database, clock: Clock = utcnow) -> Services:
     """Migrate the database, create ``default`` and the bootstrap key: start-up work."""
     db.upgrade()
-    services = Services.build(settings, db, clock)
+    services = Services.build(db, clock, log_cap=settings.log_cap)
     services.projects.bootstrap(settings.bootstrap_api_key)
     return services
 
@@ -48,8 +49,11 @@ def create_app(
     services: Services | None = None,
 ) -> FastAPI:
     """The application; ``services`` already prepared (by ``runyard serve``, whose embedded
-    worker shares them and their metrics) are used as they are."""
+    worker shares them and their metrics) are used as they are. Its services and its rate
+    limiter (None without ``settings.rate_limit``) are on ``app.state``, and on each
+    dialect's application's."""
     database = db or Database.connect(settings.database_url, pool_size=settings.db_pool_size)
+    limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +76,8 @@ def create_app(
     for module in (health, projects, workflows, runs, logs, events, schedules, webhooks, worker):
         app.include_router(module.router)
     compat = dialects.mount(app)
+    for sub in (app, *compat.values()):
+        sub.state.limiter = limiter
     web.install(app)
     refusals = {prefix: sub.state.refusal for prefix, sub in compat.items()}
     app.add_middleware(RequestGuards, max_bytes=settings.max_body_bytes, refusals=refusals)

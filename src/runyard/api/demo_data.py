@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from runyard.api.services import Services
 from runyard.core.models import Role
 from runyard.core.query import RunQuery
 from runyard.demo import WORKFLOWS, generate_runs
 from runyard.service.access import Principal
 from runyard.service.inputs import ImportIn, WorkflowIn
+from runyard.service.services import Services
 
 DEMO_WORKFLOW_COUNT = 6
 DEMO_RUNS = 3000

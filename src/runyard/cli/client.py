@@ -2,18 +2,24 @@
 
 Over HTTP to a server (``--url``), or in-process to the same ASGI application on a
 database URL, acting as the server admin on the chosen project; so validation, errors and
-output are the same whichever way the CLI is pointed.
+output are the same whichever way the CLI is pointed. The root options make a ``Target``;
+``connected`` gives a command its client.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
 from runyard.api.app import create_app, prepare
 from runyard.api.services import get_principal
+from runyard.cli.output import fail, one_line
 from runyard.client import Client, InProcessTransport
 from runyard.config import Settings
-from runyard.core.errors import NotFound
+from runyard.core.errors import NotFound, RunyardError
 from runyard.core.models import Role
-from runyard.core.times import utcnow
 from runyard.service.access import Principal
 from runyard.service.projects import ProjectService
 from runyard.store.database import Database
@@ -31,7 +37,7 @@ class LocalClient(Client):
         self.db = Database.connect(database_url, pool_size=2)
         try:
             services = prepare(settings, self.db)
-            principal = _principal(self.db, project)
+            principal = _principal(services.projects, project)
             app = create_app(settings, self.db, services=services)
             app.dependency_overrides[get_principal] = lambda: principal
             super().__init__(LOCAL_URL, transport=InProcessTransport(app), timeout=TIMEOUT)
@@ -46,8 +52,8 @@ class LocalClient(Client):
             self.db.dispose()
 
 
-def _principal(db: Database, project: str | None) -> Principal:
-    found = ProjectService(db, utcnow).find(project or "default")
+def _principal(projects: ProjectService, project: str | None) -> Principal:
+    found = projects.find(project or "default")
     if found is None:
         raise NotFound(f"project {project!r} does not exist")
     return Principal(found.id, Role.ADMIN, server_admin=True)
@@ -57,3 +63,30 @@ def connect(url: str | None, api_key: str | None, database_url: str, project: st
     if url:
         return Client(url, api_key, project=project, timeout=TIMEOUT)
     return LocalClient(database_url, project)
+
+
+class Target:
+    """What a command is pointed at: the root options (``ctx.obj``)."""
+
+    def __init__(
+        self, url: str | None, api_key: str | None, database_url: str, project: str | None
+    ) -> None:
+        self.url = url
+        self.api_key = api_key
+        self.database_url = database_url
+        self.project = project
+
+    def client(self) -> Client:
+        return connect(self.url, self.api_key, self.database_url, self.project)
+
+
+@contextmanager
+def connected(ctx: typer.Context) -> Iterator[Client]:
+    """A client of the server or database the command is pointed at; a ``RunyardError``
+    ends the command with its message on one line."""
+    target: Target = ctx.obj
+    try:
+        with target.client() as client:
+            yield client
+    except RunyardError as exc:
+        fail(one_line(exc))

@@ -1,21 +1,67 @@
-"""How the CLI shows runs and workflows to a person (``--json`` is for scripts)."""
+"""What the CLI prints: runs and workflows for a person (``--json`` is for scripts), and
+an error as one line on stderr."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
+import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from runyard.core.errors import RunyardError
+
 console = Console()
+err = Console(stderr=True)
 
 STATUS_STYLE = {
-    "completed": "green", "failed": "red", "timed_out": "red", "terminated": "magenta",
-    "canceled": "magenta", "canceling": "magenta", "running": "cyan", "queued": "yellow",
-    "created": "yellow", "waiting": "blue", "paused": "blue",
-}  # fmt: skip
+    "completed": "green",
+    "failed": "red",
+    "timed_out": "red",
+    "terminated": "magenta",
+    "canceled": "magenta",
+    "canceling": "magenta",
+    "running": "cyan",
+    "queued": "yellow",
+    "created": "yellow",
+    "waiting": "blue",
+    "paused": "blue",
+}
+
+# The fields ``run_detail`` shows, when set: (label, key).
+DETAIL_FIELDS = (
+    ("workflow", "workflow_name"),
+    ("version", "workflow_version"),
+    ("trigger", "trigger_type"),
+    ("triggered by", "triggered_by"),
+    ("credential", "credential_id"),
+    ("parent", "parent_run_id"),
+    ("root", "root_run_id"),
+    ("retry of", "source_run_id"),
+    ("created", "created_at"),
+    ("started", "started_at"),
+    ("finished", "finished_at"),
+    ("error", "error"),
+)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """End the command with ``message`` on stderr and exit ``code``."""
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def one_line(exc: RunyardError) -> str:
+    """An error as one line, the HTTP status first when a server answered."""
+    detail = " ".join(exc.detail.split())
+    return f"{exc.status}: {detail}" if exc.status else detail
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _when(value: str | None) -> str:
@@ -80,13 +126,7 @@ def workflows_table(items: list[dict[str, Any]]) -> None:
 
 def run_detail(run: dict[str, Any]) -> None:
     console.print(f"[bold]{run['id']}[/bold]  {_status(run['status'])}  attempt {run['attempt']}")
-    for label, key in (
-        ("workflow", "workflow_name"), ("version", "workflow_version"),
-        ("trigger", "trigger_type"), ("triggered by", "triggered_by"),
-        ("credential", "credential_id"), ("parent", "parent_run_id"), ("root", "root_run_id"),
-        ("retry of", "source_run_id"), ("created", "created_at"),
-        ("started", "started_at"), ("finished", "finished_at"), ("error", "error"),
-    ):  # fmt: skip
+    for label, key in DETAIL_FIELDS:
         if run.get(key) not in (None, ""):
             console.print(f"  {label:<13}{run[key]}")
     console.print(f"  {'input':<13}{json.dumps(run['input'], ensure_ascii=False)}")

@@ -1,7 +1,7 @@
 """``runyard runs import --from VENDOR``: a vendor's run history into runyard.
 
 The options of the vendor form of ``runs import`` (declared here, used by the command in
-``main.py``) and the glue from them to ``runyard.vendor_import``: the checkpoint's
+``runs.py``) and the glue from them to ``runyard.vendor_import``: the checkpoint's
 place, the progress line, the final count.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from runyard.cli import output
-from runyard.client import Client
+from runyard.cli.client import Target
 from runyard.core.errors import InvalidInput
 from runyard.core.times import parse_relative, to_rfc3339, utcnow
 from runyard.vendor_import import (
@@ -90,16 +90,6 @@ Details = Annotated[
         "CloudCruise's input, errors and credential, Polos' parent)."
     ),
 ]
-
-
-class Target(Protocol):
-    """What the command is pointed at (``main.Target``)."""
-
-    url: str | None
-    database_url: str
-    project: str | None
-
-    def client(self) -> Client: ...
 
 
 def import_from_vendor(

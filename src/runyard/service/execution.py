@@ -52,10 +52,10 @@ class Upkept:
 
 
 class ExecutionService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, runs: RunService) -> None:
         self.db = db
         self.clock = clock
-        self.runs = RunService(db, clock)
+        self.runs = runs  # child runs are triggered through it
 
     # -- claims and leases -------------------------------------------------------------
 

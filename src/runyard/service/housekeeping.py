@@ -14,14 +14,9 @@ import threading
 from datetime import timedelta
 
 from runyard.core.errors import Unavailable
-from runyard.core.times import Clock, utcnow
 from runyard.service.callbacks import CallbackService
-from runyard.service.execution import ExecutionService
 from runyard.service.metrics import Metrics
-from runyard.service.retention import RetentionService
-from runyard.service.runs import RunService
-from runyard.service.schedules import ScheduleService
-from runyard.store.database import Database
+from runyard.service.services import Services
 
 log = logging.getLogger("runyard.housekeeping")
 
@@ -29,17 +24,17 @@ log = logging.getLogger("runyard.housekeeping")
 class Housekeeper:
     def __init__(
         self,
-        db: Database,
-        clock: Clock = utcnow,
+        services: Services,
         *,
         retention: timedelta | None = None,
         metrics: Metrics | None = None,
         every_seconds: float = 1.0,
     ) -> None:
-        self.execution = ExecutionService(db, clock)
-        self.schedules = ScheduleService(db, clock, RunService(db, clock))
-        self.callbacks = CallbackService(db, clock)
-        self.retention = RetentionService(db, clock)
+        self.execution = services.execution
+        self.schedules = services.schedules
+        # Its own: the HTTP client that delivers callbacks is closed by ``stop``.
+        self.callbacks = CallbackService(services.db, services.clock)
+        self.retention = services.retention
         self.keep = retention
         self.metrics = metrics
         self.every_seconds = every_seconds
@@ -47,8 +42,7 @@ class Housekeeper:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="runyard-housekeeping",
-                                        daemon=True)  # fmt: skip
+        self._thread = threading.Thread(target=self._loop, name="runyard-housekeeping", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

@@ -94,8 +94,45 @@ def run_import(
     vendor: Vendor, ask: Ask, target: Client, checkpoint: Checkpoint, options: Options
 ) -> Totals:
     """Import the vendor's runs into ``target``'s project; see the module's docstring."""
-    saved = None if options.restart else checkpoint.load()
-    if options.restart:
+    begun = _begin(ask, checkpoint, options.restart)
+    listings = vendor.listings(begun.ask)
+    http = VendorHttp(
+        vendor.title,
+        begun.ask.url,
+        vendor.headers(begun.ask),
+        vendor.message,
+        retries=options.retries,
+        transport=options.transport,
+    )
+    try:
+        session = _Session(vendor, target, checkpoint, options, http, begun)
+        start = begun.saved.position if begun.saved else Position()
+        for item, listing, after in walk(
+            http, vendor, begun.ask, listings, start, session.page_done
+        ):
+            session.add(item, listing, after)
+        session.flush(done=True)
+    finally:
+        http.close()
+    return begun.totals
+
+
+@dataclass
+class _Begun:
+    """How an import begins: what it asks, the walk it resumes (None: a new one), when
+    its walk began (runs created later are left to the next import), its totals."""
+
+    ask: Ask
+    saved: Saved | None
+    until: str
+    totals: Totals
+
+
+def _begin(ask: Ask, checkpoint: Checkpoint, restart: bool) -> _Begun:
+    """Resume an interrupted walk; after a finished one, ask only for the runs created
+    since it began (less ``RERUN_OVERLAP``); with ``restart``, forget the checkpoint."""
+    saved = None if restart else checkpoint.load()
+    if restart:
         checkpoint.clear()
     totals = Totals()
     if saved is not None and saved.done and saved.until:
@@ -105,66 +142,76 @@ def run_import(
     totals.earlier = saved
     until = saved.until if saved and saved.until else to_rfc3339(utcnow())
     ask = replace(ask, until=parse_timestamp(str(until)))
-    listings = vendor.listings(ask)
-    http = VendorHttp(
-        vendor.title,
-        ask.url,
-        vendor.headers(ask),
-        vendor.message,
-        retries=options.retries,
-        transport=options.transport,
-    )
-    known = {w.name: w.id for w in target.workflows()}
-    batch: list[Translated] = []
-    last: Position | None = None
+    return _Begun(ask, saved, str(until), totals)
 
-    def page_done() -> None:
-        totals.pages += 1
-        options.report(totals)
 
-    def flush(done: bool = False) -> None:
-        if last is None and not done:
+class _Session:
+    """The runs walked so far, imported a batch at a time, each batch followed by the
+    checkpoint of the position after its last run."""
+
+    def __init__(
+        self,
+        vendor: Vendor,
+        target: Client,
+        checkpoint: Checkpoint,
+        options: Options,
+        http: VendorHttp,
+        begun: _Begun,
+    ) -> None:
+        self.vendor, self.target, self.http = vendor, target, http
+        self.checkpoint, self.options, self.begun = checkpoint, options, begun
+        self.totals = begun.totals
+        self.known = {w.name: w.id for w in target.workflows()}
+        self.batch: list[Translated] = []
+        self.last: Position | None = None
+
+    def page_done(self) -> None:
+        self.totals.pages += 1
+        self.options.report(self.totals)
+
+    def add(self, item: Item, listing: Listing, after: Position) -> None:
+        """Translate a run into the batch (or count it unreadable); import a full batch."""
+        try:
+            self.batch.append(self.vendor.translate(item, self.begun.ask, listing))
+        except Unreadable as exc:
+            self.totals.unreadable += 1
+            if len(self.totals.reasons) < REASONS_KEPT:
+                self.totals.reasons.append(f"run {_vendor_id(item)}: {exc}")
+        self.last = after
+        if len(self.batch) >= self.options.batch:
+            self.flush()
+
+    def flush(self, done: bool = False) -> None:
+        """Import the batch, then save the position after it (``done``: the walk ended)."""
+        if self.last is None and not done:
             return
-        if batch:
-            _details(http, vendor, ask, batch)
-            totals.workflows_created += _workflows(target, batch, known)
-            records = [{**t.record, "workflow_id": known[t.workflow.name]} for t in batch]
-            try:
-                result = target.import_runs(records, batch=options.batch)
-            except InvalidInput as exc:  # name the vendor's run, not its place in the batch
-                raise InvalidInput(_which(exc.detail, records), exc.errors) from None
-            totals.imported += result.imported
-            totals.skipped += result.skipped
-        earlier = saved or Saved(Position(), None)
-        checkpoint.save(
+        if self.batch:
+            self._import_batch()
+        earlier = self.begun.saved or Saved(Position(), None)
+        totals = self.totals
+        self.checkpoint.save(
             Saved(
-                last or Position(),
-                str(until),
+                self.last or Position(),
+                self.begun.until,
                 earlier.imported + totals.imported,
                 earlier.skipped + totals.skipped,
                 earlier.pages + totals.pages,
                 done,
             )
         )
-        batch.clear()
-        options.report(totals)
+        self.batch.clear()
+        self.options.report(totals)
 
-    try:
-        start = saved.position if saved else Position()
-        for item, listing, after in walk(http, vendor, ask, listings, start, page_done):
-            try:
-                batch.append(vendor.translate(item, ask, listing))
-            except Unreadable as exc:
-                totals.unreadable += 1
-                if len(totals.reasons) < REASONS_KEPT:
-                    totals.reasons.append(f"run {_vendor_id(item)}: {exc}")
-            last = after
-            if len(batch) >= options.batch:
-                flush()
-        flush(done=True)
-    finally:
-        http.close()
-    return totals
+    def _import_batch(self) -> None:
+        _details(self.http, self.vendor, self.begun.ask, self.batch)
+        self.totals.workflows_created += _workflows(self.target, self.batch, self.known)
+        records = [{**t.record, "workflow_id": self.known[t.workflow.name]} for t in self.batch]
+        try:
+            result = self.target.import_runs(records, batch=self.options.batch)
+        except InvalidInput as exc:  # name the vendor's run, not its place in the batch
+            raise InvalidInput(_which(exc.detail, records), exc.errors) from None
+        self.totals.imported += result.imported
+        self.totals.skipped += result.skipped
 
 
 def _which(detail: str, records: list[dict[str, Any]]) -> str:

@@ -17,10 +17,10 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from runyard.api.services import Services
 from runyard.core.errors import NotFound
 from runyard.core.models import Run
 from runyard.service.access import Principal
+from runyard.service.services import Services
 from runyard.web import pages
 from runyard.web.filters import View
 

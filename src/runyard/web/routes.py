@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from runyard.api.routes.runs import csv_rows, jsonl_rows
 from runyard.api.services import services_of
 from runyard.core.errors import Forbidden, InvalidInput, RunyardError
-from runyard.core.models import TriggerType, WorkflowType
+from runyard.core.models import TriggerType, Workflow, WorkflowType
 from runyard.service.bulk import BulkAction
 from runyard.web import chart, filters, live, pages, session
 from runyard.web.session import PageError, Viewer, viewer
@@ -56,20 +56,28 @@ def explorer(request: Request) -> HTMLResponse:
         page = services.runs.page(view.query)
     except (PageError, RunyardError) as exc:
         view = filters.parse(QueryParams(), who.principal.project_id, services.clock())
-        return pages.render(
-            "explorer.html", 400, **_layout(request, who), view=view, page=None,
-            rows=[], workflows=workflows, error=exc.detail,
-            workflow_types=list(WorkflowType), trigger_types=list(TriggerType),
-            presets=list(filters.PRESETS), page_sizes=filters.PAGE_SIZES,
-        )  # fmt: skip
+        error = exc.detail
+        return _explorer(request, who, workflows, 400, view=view, page=None, rows=[], error=error)
     codes = services.runs.error_codes(who.principal, [r.id for r in page.runs])
     rows = [pages.row_html(r, codes.get(r.id, [])) for r in page.runs]
+    return _explorer(request, who, workflows, view=view, page=page, rows=rows, error="")
+
+
+def _explorer(
+    request: Request, who: Viewer, workflows: list[Workflow], status_code: int = 200, **content: Any
+) -> HTMLResponse:
+    """The explorer page around ``content`` (its view, page of runs, rows and error)."""
     return pages.render(
-        "explorer.html", **_layout(request, who), view=view, page=page, rows=rows,
-        workflows=workflows, error="", workflow_types=list(WorkflowType),
-        trigger_types=list(TriggerType), presets=list(filters.PRESETS),
+        "explorer.html",
+        status_code,
+        **_layout(request, who),
+        **content,
+        workflows=workflows,
+        workflow_types=list(WorkflowType),
+        trigger_types=list(TriggerType),
+        presets=list(filters.PRESETS),
         page_sizes=filters.PAGE_SIZES,
-    )  # fmt: skip
+    )
 
 
 @router.get("/ui/summary", response_class=HTMLResponse)
@@ -83,10 +91,12 @@ def summary(request: Request) -> HTMLResponse:
     buckets = services.runs.stats(view.query, bucket)
     present = {s for b in buckets for s in b.counts}
     return pages.render(
-        "_summary.html", count=count, svg=chart.svg(buckets, bucket),
+        "_summary.html",
+        count=count,
+        svg=chart.svg(buckets, bucket),
         caption=chart.caption(buckets, bucket),
         legend=[s for s in chart.COLOURS if s in present],
-    )  # fmt: skip
+    )
 
 
 @router.get("/ui/live")
@@ -104,11 +114,13 @@ def run_detail(request: Request, run_id: str) -> HTMLResponse:
     services = services_of(request)
     run = services.runs.get(who.principal, run_id)
     return pages.render(
-        "run.html", **_layout(request, who), run=run,
+        "run.html",
+        **_layout(request, who),
+        run=run,
         body=live.run_body(services, who.principal, run),
         log=live.run_log(services, who.principal, run),
         vendors=renderings(services, who.principal, run),
-    )  # fmt: skip
+    )
 
 
 @router.get("/ui/runs/{run_id}/log.txt")
@@ -126,8 +138,10 @@ def run_log_text(request: Request, run_id: str) -> StreamingResponse:
                 yield f"{pages.iso(line.ts)} {line.level.value.upper()}{step} {line.message}\n"
             after = page[-1].seq
 
-    headers = {**pages.SECURITY_HEADERS,
-               "Content-Disposition": f'inline; filename="run-{run_id[:8]}.log"'}  # fmt: skip
+    headers = {
+        **pages.SECURITY_HEADERS,
+        "Content-Disposition": f'inline; filename="run-{run_id[:8]}.log"',
+    }
     return StreamingResponse(lines(), media_type="text/plain; charset=utf-8", headers=headers)
 
 
@@ -147,8 +161,12 @@ async def run_action(request: Request, run_id: str, action: str) -> RedirectResp
         raise PageError(404, f"no action {action!r}; one of {', '.join(ACTIONS)}")
     services = services_of(request)
     done = await run_in_threadpool(getattr(services.runs, action), who.principal, run_id)
-    words = {"cancel": "Cancel requested", "retry": "Retried as a new run",
-             "pause": "Paused", "resume": "Resumed"}  # fmt: skip
+    words = {
+        "cancel": "Cancel requested",
+        "retry": "Retried as a new run",
+        "pause": "Paused",
+        "resume": "Resumed",
+    }
     return RedirectResponse(f"/ui/runs/{done.id}?notice={quote(words[action])}", status_code=303)
 
 
@@ -162,9 +180,13 @@ def bulk_confirm(
     services = services_of(request)
     result = services.bulk.count(who.principal, view.query, BulkAction(action))
     return pages.render(
-        "bulk.html", **_layout(request, who), view=view, action=action, result=result,
+        "bulk.html",
+        **_layout(request, who),
+        view=view,
+        action=action,
+        result=result,
         back=view.url("/"),
-    )  # fmt: skip
+    )
 
 
 @router.post("/ui/bulk")
@@ -194,13 +216,15 @@ def export(request: Request, format: Literal["csv", "jsonl"] = "csv") -> Respons
     runs = services_of(request).runs.export(view.query)
     if format == "csv":
         return StreamingResponse(
-            csv_rows(runs), media_type="text/csv; charset=utf-8",
+            csv_rows(runs),
+            media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="runs.csv"'},
-        )  # fmt: skip
+        )
     return StreamingResponse(
-        jsonl_rows(runs), media_type="application/x-ndjson",
+        jsonl_rows(runs),
+        media_type="application/x-ndjson",
         headers={"Content-Disposition": 'attachment; filename="runs.jsonl"'},
-    )  # fmt: skip
+    )
 
 
 @router.get("/ui/workflows", response_class=HTMLResponse)
@@ -259,7 +283,11 @@ async def switch_project(request: Request) -> RedirectResponse:
         raise PageError(400, exc.detail) from None
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
-        session.PROJECT_COOKIE, project_id, httponly=True, samesite="strict",
-        secure=request.url.scheme == "https", path="/",
-    )  # fmt: skip
+        session.PROJECT_COOKIE,
+        project_id,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response

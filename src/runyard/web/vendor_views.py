@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from runyard.api.dialects import b3os, cloudcruise, noxus, polos, skyvern
-from runyard.api.services import Services
 from runyard.core.models import Run
 from runyard.service.access import Principal
+from runyard.service.services import Services
 
 
 @dataclass(frozen=True, slots=True)

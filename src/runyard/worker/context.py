@@ -108,8 +108,18 @@ class Context:
             self.failed_in_step = True
             raise
         finished = self._clock()
-        self._record(Step(seq, name, S.COMPLETED, self.attempt, output=value,
-                          started_at=started, finished_at=finished), must_land=True)  # fmt: skip
+        self._record(
+            Step(
+                seq,
+                name,
+                S.COMPLETED,
+                self.attempt,
+                output=value,
+                started_at=started,
+                finished_at=finished,
+            ),
+            must_land=True,
+        )
         if self._on_step is not None:
             self._on_step(name, (finished - started).total_seconds())
         return value
@@ -146,8 +156,16 @@ class Context:
         else:
             self.checkpoint()
             until = now + timedelta(seconds=seconds)
-            self._record(Step(seq, "sleep", S.WAITING, self.attempt,
-                              output={"until": to_rfc3339(until)}, started_at=now))  # fmt: skip
+            self._record(
+                Step(
+                    seq,
+                    "sleep",
+                    S.WAITING,
+                    self.attempt,
+                    output={"until": to_rfc3339(until)},
+                    started_at=now,
+                )
+            )
         self._link.suspend(until=until)
         raise Suspended(self.run_id)
 
@@ -160,8 +178,9 @@ class Context:
             return (recorded.output or {}).get("event")
         if recorded is None:
             self.checkpoint()
-            self._record(Step(seq, f"event:{key}", S.WAITING, self.attempt,
-                              started_at=self._clock()))  # fmt: skip
+            self._record(
+                Step(seq, f"event:{key}", S.WAITING, self.attempt, started_at=self._clock())
+            )
         self._link.suspend(event=key)
         raise Suspended(self.run_id)
 
@@ -175,15 +194,22 @@ class Context:
             # The key makes a repeated start (after a crash) find the same child.
             child = self._link.start_child(workflow, input or {}, f"{self.run_id}:{seq}")
             started = {"child_run_id": child.id}
-            recorded = Step(seq, f"child:{workflow}", S.WAITING, self.attempt,
-                            output=started, started_at=self._clock())  # fmt: skip
+            recorded = Step(
+                seq,
+                f"child:{workflow}",
+                S.WAITING,
+                self.attempt,
+                output=started,
+                started_at=self._clock(),
+            )
             self._record(recorded)
         child_id = str((recorded.output or {})["child_run_id"])
         child = self._link.child(child_id)
         if child.status.is_terminal:
             if recorded.status is not S.COMPLETED:
-                self._record(replace(recorded, status=S.COMPLETED, finished_at=self._clock()),
-                             must_land=True)  # fmt: skip
+                self._record(
+                    replace(recorded, status=S.COMPLETED, finished_at=self._clock()), must_land=True
+                )
             if child.status is not S.COMPLETED:
                 raise WorkflowError(f"child run {child_id} ended {child.status}", "CHILD_FAILED")
             return child.result
@@ -212,8 +238,15 @@ class Context:
         self._link.note(step, must_land=must_land)
 
     def _failed(self, seq: int, name: str, started: datetime, code: str, message: str) -> Step:
-        return Step(seq, name, S.FAILED, self.attempt, errors=(StepError(code, message),),
-                    started_at=started, finished_at=self._clock())  # fmt: skip
+        return Step(
+            seq,
+            name,
+            S.FAILED,
+            self.attempt,
+            errors=(StepError(code, message),),
+            started_at=started,
+            finished_at=self._clock(),
+        )
 
 
 def describe(exc: BaseException) -> str:

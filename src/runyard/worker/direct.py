@@ -18,16 +18,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from runyard.core.execution import Claim, Ended, Ending
-from runyard.core.logs import LogCap, LogLine
+from runyard.core.logs import LogLine
 from runyard.core.models import Role, Run, Step
 from runyard.core.statuses import RunStatus
-from runyard.core.times import Clock, utcnow
 from runyard.service.access import Principal
-from runyard.service.execution import ExecutionService
 from runyard.service.inputs import WorkflowIn
-from runyard.service.run_logs import LogService
-from runyard.service.workflows import WorkflowService
-from runyard.store.database import Database
+from runyard.service.services import Services
 from runyard.worker.transport import Outage
 
 
@@ -37,22 +33,13 @@ def owner_name() -> str:
 
 
 class DirectTransport:
-    def __init__(
-        self,
-        db: Database,
-        project_id: str,
-        *,
-        clock: Clock = utcnow,
-        poll_seconds: float = 0.05,
-        log_cap: LogCap | None = None,
-    ) -> None:
-        self.db = db
+    def __init__(self, services: Services, project_id: str, *, poll_seconds: float = 0.05) -> None:
         self.owner = owner_name()
         self.principal = Principal(project_id, Role.WORKER)
         self.poll_seconds = poll_seconds
-        self.execution = ExecutionService(db, clock)
-        self.workflows = WorkflowService(db, clock)
-        self.logs = LogService(db, clock, log_cap)
+        self.execution = services.execution
+        self.workflows = services.workflows
+        self.logs = services.logs
         self.outage = Outage("the database")
         self._found_work = False
         self._interrupted = threading.Event()
@@ -77,9 +64,13 @@ class DirectTransport:
             while True:
                 # An empty queue is looked at without the write lock (no claim then).
                 claims = self.execution.claim(
-                    self.principal, self.owner, workflow_ids, limit=limit, lease=lease,
+                    self.principal,
+                    self.owner,
+                    workflow_ids,
+                    limit=limit,
+                    lease=lease,
                     peek=not self._found_work,
-                )  # fmt: skip
+                )
                 self._found_work = bool(claims)
                 left = deadline - time.monotonic()
                 if claims or left <= 0 or stop.is_set() or self._interrupted.is_set():
@@ -122,4 +113,4 @@ class DirectTransport:
         self.logs.append(self.principal, lines)
 
     def close(self) -> None:
-        """Nothing to let go of: the database is the caller's."""
+        """Nothing to let go of: the services and their database are the caller's."""

@@ -64,8 +64,10 @@ class LogBuffer:
                 self._bytes -= line.size
             if not self._lines:
                 for run_id, count in self._dropped.items():
-                    note = (f"runyard: the worker dropped {count:,} lines of this log (its "
-                            "buffer was full while the server could not be reached)")  # fmt: skip
+                    note = (
+                        f"runyard: the worker dropped {count:,} lines of this log (its "
+                        "buffer was full while the server could not be reached)"
+                    )
                     taken.append(LogLine(run_id, self.clock(), LogLevel.WARNING, note))
                 self._dropped.clear()
         return taken

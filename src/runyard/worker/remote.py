@@ -47,8 +47,10 @@ class HttpTransport:
         self.url = url.rstrip("/")
         self.owner = owner_name()
         self.outage = Outage(f"runyard at {self.url}")
-        headers = {"Authorization": f"Bearer {api_key}",
-                   "User-Agent": f"runyard-worker/{runyard.__version__}"}  # fmt: skip
+        headers = {
+            "Authorization": f"Bearer {api_key}",
+            "User-Agent": f"runyard-worker/{runyard.__version__}",
+        }
         if project:
             headers["X-Project-ID"] = project
         self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
@@ -95,8 +97,9 @@ class HttpTransport:
                 error = found
             if not retry or self._given_up() or (stop is not None and stop.is_set()):
                 raise error
-            self.outage.failed(error if isinstance(error, Unavailable) else Unavailable(
-                error.detail))  # fmt: skip
+            self.outage.failed(
+                error if isinstance(error, Unavailable) else Unavailable(error.detail)
+            )
             pause = min(0.1 * 2**attempt, 5.0) * random.uniform(0.5, 1.0)
             if isinstance(error, RateLimited):
                 pause = max(pause, float(error.retry_after_seconds))
@@ -126,9 +129,13 @@ class HttpTransport:
         wait: float,
         stop: threading.Event,
     ) -> list[Claim]:
-        body = {"worker_id": self.owner, "workflow_ids": list(workflow_ids), "limit": limit,
-                "lease_seconds": lease.total_seconds(),
-                "wait_seconds": min(wait, LONG_POLL)}  # fmt: skip
+        body = {
+            "worker_id": self.owner,
+            "workflow_ids": list(workflow_ids),
+            "limit": limit,
+            "lease_seconds": lease.total_seconds(),
+            "wait_seconds": min(wait, LONG_POLL),
+        }
         path = "/api/v1/worker/claims"
 
         def send() -> httpx.Response:
@@ -160,14 +167,20 @@ class HttpTransport:
             self._loop.call_soon_threadsafe(task.cancel)
 
     def renew(self, run_ids: Sequence[str], lease: timedelta) -> dict[str, RunStatus]:
-        body = {"worker_id": self.owner, "run_ids": list(run_ids),
-                "lease_seconds": lease.total_seconds()}  # fmt: skip
+        body = {
+            "worker_id": self.owner,
+            "run_ids": list(run_ids),
+            "lease_seconds": lease.total_seconds(),
+        }
         found = self._call("POST", "/api/v1/worker/heartbeat", body, retry=False)
         return {run_id: RunStatus(status) for run_id, status in found["held"].items()}
 
     def record(self, run_id: str, steps: Sequence[Step], progress: int | None) -> RunStatus:
-        body = {"worker_id": self.owner, "steps": [step_to_json(s) for s in steps],
-                "progress": progress}  # fmt: skip
+        body = {
+            "worker_id": self.owner,
+            "steps": [step_to_json(s) for s in steps],
+            "progress": progress,
+        }
         found = self._call("POST", f"/api/v1/worker/runs/{run_id}/steps", body)
         return RunStatus(found["status"])
 
@@ -179,15 +192,24 @@ class HttpTransport:
         until: datetime | None = None,
         event: str | None = None,
     ) -> None:
-        body = {"worker_id": self.owner, "steps": [step_to_json(s) for s in steps],
-                "until": to_rfc3339(until), "event": event}  # fmt: skip
+        body = {
+            "worker_id": self.owner,
+            "steps": [step_to_json(s) for s in steps],
+            "until": to_rfc3339(until),
+            "event": event,
+        }
         self._call("POST", f"/api/v1/worker/runs/{run_id}/suspend", body)
 
     def start_child(
         self, parent_id: str, workflow: str, data: dict[str, Any], key: str, steps: Sequence[Step]
     ) -> Run:
-        body = {"worker_id": self.owner, "workflow": workflow, "input": data, "key": key,
-                "steps": [step_to_json(s) for s in steps]}  # fmt: skip
+        body = {
+            "worker_id": self.owner,
+            "workflow": workflow,
+            "input": data,
+            "key": key,
+            "steps": [step_to_json(s) for s in steps],
+        }
         return wire.run(self._call("POST", f"/api/v1/worker/runs/{parent_id}/children", body))
 
     def child(self, parent_id: str, child_id: str) -> Run:

@@ -175,9 +175,12 @@ class Worker:
             sent_at = time.monotonic()
             try:
                 claims = self.transport.claim(
-                    workflow_ids, limit=free, lease=self.lease, wait=self.claim_wait,
+                    workflow_ids,
+                    limit=free,
+                    lease=self.lease,
+                    wait=self.claim_wait,
                     stop=self._stopping,
-                )  # fmt: skip
+                )
                 self.transport.outage.ended(sent_at)
             except Unavailable as exc:
                 if not self._stopping.is_set():
@@ -365,9 +368,11 @@ class Worker:
         if any(p.kind is p.VAR_KEYWORD for p in parameters):
             return dict(run.input)
         names = {p.name for p in parameters}
-        missing = [p.name for p in parameters
-                   if p.default is p.empty and p.name not in run.input
-                   and p.kind is not p.VAR_POSITIONAL]  # fmt: skip
+        missing = [
+            p.name
+            for p in parameters
+            if p.default is p.empty and p.name not in run.input and p.kind is not p.VAR_POSITIONAL
+        ]
         if missing:
             raise WorkflowError(
                 f"input lacks {', '.join(missing)}", "INVALID_INPUT", retryable=False
@@ -379,5 +384,6 @@ def _jsonable(value: Any) -> Any:
     try:
         return orjson.loads(orjson.dumps(value))
     except TypeError as exc:
-        raise WorkflowError(f"the workflow's result is not JSON: {exc}", "INVALID_RESULT",
-                            retryable=False) from None  # fmt: skip
+        raise WorkflowError(
+            f"the workflow's result is not JSON: {exc}", "INVALID_RESULT", retryable=False
+        ) from None

@@ -25,9 +25,13 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from runyard.core.models import WorkflowType
 
 TYPES: dict[Any, str] = {
-    str: "string", int: "integer", float: "number", bool: "boolean", dict: "object",
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    dict: "object",
     list: "array",
-}  # fmt: skip
+}
 
 
 class WorkflowError(Exception):
@@ -36,8 +40,9 @@ class WorkflowError(Exception):
     ``retryable=False`` fails the run at once, whatever its retry policy says.
     """
 
-    def __init__(self, message: str, error_code: str = "WORKFLOW_FAILED", *,
-                 retryable: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self, message: str, error_code: str = "WORKFLOW_FAILED", *, retryable: bool = True
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.error_code = error_code
@@ -87,8 +92,9 @@ def _kind(hint: Any) -> str:
     says nothing (or a mix) takes any JSON."""
     if hint is None:
         return "json"
-    options = [a for a in get_args(hint) if a is not type(None)] if get_origin(hint) in (
-        Union, UnionType) else [hint]  # fmt: skip
+    options = [hint]
+    if get_origin(hint) in (Union, UnionType):
+        options = [a for a in get_args(hint) if a is not type(None)]
     kinds = {TYPES.get(get_origin(o) or o, "json") for o in options}
     return kinds.pop() if len(kinds) == 1 else "json"
 

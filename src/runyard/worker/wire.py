@@ -36,8 +36,14 @@ def claim(data: dict[str, Any]) -> Claim:
 
 
 def ending_json(e: Ending) -> dict[str, Any]:
-    return {"run_id": e.run_id, "outcome": e.outcome.value, "result": e.result, "error": e.error,
-            "retryable": e.retryable, "steps": [step_to_json(s) for s in e.steps]}  # fmt: skip
+    return {
+        "run_id": e.run_id,
+        "outcome": e.outcome.value,
+        "result": e.result,
+        "error": e.error,
+        "retryable": e.retryable,
+        "steps": [step_to_json(s) for s in e.steps],
+    }
 
 
 def ended(data: dict[str, Any]) -> Ended:
@@ -56,5 +62,10 @@ def ended(data: dict[str, Any]) -> Ended:
 
 
 def log_line_json(line: LogLine) -> dict[str, Any]:
-    return {"run_id": line.run_id, "ts": to_rfc3339(line.ts), "level": line.level.value,
-            "step": line.step, "message": line.message}  # fmt: skip
+    return {
+        "run_id": line.run_id,
+        "ts": to_rfc3339(line.ts),
+        "level": line.level.value,
+        "step": line.step,
+        "message": line.message,
+    }

@@ -32,7 +32,7 @@ from runyard.api.problems import (
 )
 from runyard.api.render import JSONResponse
 from runyard.api.run_params import query_time as timestamp
-from runyard.api.services import Services, bearer_or_key, principal_of
+from runyard.api.services import bearer_or_key, principal_of
 from runyard.core.errors import (
     Conflict,
     FieldError,
@@ -46,6 +46,7 @@ from runyard.core.errors import (
 )
 from runyard.core.statuses import RunStatus
 from runyard.service.access import Principal
+from runyard.service.services import Services
 
 __all__ = ["Unauthenticated", "timestamp"]  # dialects use these through this module
 
@@ -195,7 +196,7 @@ async def authenticate(
     request: Request, secret: str | None, project: str | None = None
 ) -> Principal:
     """The caller behind a key (``project`` picks one, as ``X-Project-ID`` does natively)."""
-    return await principal_of(services(request), secret, project)
+    return await principal_of(request, secret, project)
 
 
 def inclusive_end(value: datetime | None) -> datetime | None:

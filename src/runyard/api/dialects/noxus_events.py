@@ -22,10 +22,10 @@ from starlette.responses import StreamingResponse
 
 from runyard.api.dialects import base
 from runyard.api.dialects.noxus_render import STATUS, PrincipalDep
-from runyard.api.services import Services
 from runyard.core.errors import Unavailable
 from runyard.core.models import Run
 from runyard.service.access import Principal
+from runyard.service.services import Services
 
 # How often a stream looks at its run (a read of one row), and how long it may stay
 # silent: clients time a read out after 120 s, so a comment keeps a long run's stream open.

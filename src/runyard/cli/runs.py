@@ -1,0 +1,328 @@
+"""``runyard runs``: find, show, trigger, import and prune runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from runyard.cli import output, vendor
+from runyard.cli.client import connected
+from runyard.cli.output import err, fail, one_line
+from runyard.client import LogLine
+from runyard.core.errors import RunyardError
+from runyard.core.query import COUNT_CAP
+from runyard.core.times import parse_relative, to_rfc3339, utcnow
+
+app = typer.Typer(help="Find, show and import runs.", no_args_is_help=True)
+ApiJson = Annotated[bool, typer.Option("--json", help="Print the API's JSON.")]
+
+# -- runs list: its options and the API parameters they become, all here -------------
+
+Workflows = Annotated[
+    list[str], typer.Option("--workflow", "-w", help="Workflow id or name (repeatable).")
+]
+Types = Annotated[list[str], typer.Option("--type", help="Workflow type (repeatable).")]
+Statuses = Annotated[list[str], typer.Option("--status", "-s", help="Status (repeatable).")]
+CreatedSince = Annotated[str | None, typer.Option(help="Created at or after: 24h, 7d or RFC 3339.")]
+CreatedUntil = Annotated[str | None, typer.Option(help="Created before: 1h, 2d or RFC 3339.")]
+Triggers = Annotated[list[str], typer.Option(help="Trigger type (repeatable).")]
+TriggeredBy = Annotated[list[str], typer.Option(help="Who triggered (repeatable).")]
+Credentials = Annotated[list[str], typer.Option(help="Credential id (repeatable).")]
+ErrorCodes = Annotated[list[str], typer.Option(help="Step error code (repeatable).")]
+Search = Annotated[
+    str | None,
+    typer.Option("--search", "-q", help="Substring of id, input, headers, parameters."),
+]
+Parent = Annotated[str | None, typer.Option(help="Children of this run.")]
+Root = Annotated[str | None, typer.Option(help="Runs under this root run.")]
+Tags = Annotated[list[str], typer.Option(help="key or key=value (repeatable).")]
+Test = Annotated[bool | None, typer.Option("--test/--no-test", help="Only test runs, or none.")]
+Children = Annotated[
+    bool | None,
+    typer.Option("--children/--top-level", help="Only child runs, or only top-level runs."),
+]
+Requeued = Annotated[
+    bool | None,
+    typer.Option(
+        "--requeued/--first-attempt",
+        help="Queued runs count only if queued again (or only on a first attempt).",
+    ),
+]
+Sort = Annotated[
+    str, typer.Option(help="created_at, started_at, finished_at, duration; -x for descending.")
+]
+Limit = Annotated[int, typer.Option(help="Runs per page (1-1000).")]
+Cursor = Annotated[str | None, typer.Option(help="next_cursor of the previous page.")]
+Offset = Annotated[int, typer.Option(help="Skip this many runs.")]
+Total = Annotated[
+    bool,
+    typer.Option(
+        "--total", help=f"Also count the matches (past {COUNT_CAP:,}: a lower bound; see --exact)."
+    ),
+]
+Exact = Annotated[
+    bool, typer.Option("--exact", help="With --total: count every match, however many.")
+]
+
+
+@app.command("list")
+def runs_list(
+    ctx: typer.Context,
+    workflow: Workflows = [],  # noqa: B006 - typer copies defaults
+    type: Types = [],  # noqa: B006
+    status: Statuses = [],  # noqa: B006
+    since: CreatedSince = None,
+    until: CreatedUntil = None,
+    trigger: Triggers = [],  # noqa: B006
+    triggered_by: TriggeredBy = [],  # noqa: B006
+    credential: Credentials = [],  # noqa: B006
+    error_code: ErrorCodes = [],  # noqa: B006
+    search: Search = None,
+    parent: Parent = None,
+    root: Root = None,
+    tag: Tags = [],  # noqa: B006
+    test: Test = None,
+    children: Children = None,
+    requeued: Requeued = None,
+    sort: Sort = "-created_at",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    offset: Offset = 0,
+    total: Total = False,
+    exact: Exact = False,
+    as_json: ApiJson = False,
+) -> None:
+    """Find runs: every filter of GET /api/v1/runs."""
+    query: dict[str, Any] = {
+        "workflow_id": workflow,
+        "workflow_type": type,
+        "status": status,
+        "trigger_type": trigger,
+        "triggered_by": triggered_by,
+        "credential_id": credential,
+        "error_code": error_code,
+        "tag": tag,
+        "created_after": _since(since, "since"),
+        "created_before": _since(until, "until"),
+        "search": search,
+        "parent_run_id": parent,
+        "root_run_id": root,
+        "cursor": cursor,
+        "is_test": test,
+        "has_parent": children,
+        "requeued": requeued,
+        "sort": sort,
+        "limit": limit,
+        "offset": offset or None,
+        "include_total": total or None,
+        "exact_total": (total and exact) or None,
+    }
+    with connected(ctx) as client:
+        page = client.list_runs(**query).raw
+    if as_json:
+        output.print_json(page)
+    else:
+        output.runs_table(page)
+
+
+def _since(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return to_rfc3339(parse_relative(value, utcnow()))
+    except ValueError as exc:
+        fail(f"--{name}: {exc}; or give a relative time such as 24h, 7d, 30m")
+
+
+# -- one run -------------------------------------------------------------------------
+
+
+@app.command("trigger")
+def runs_trigger(
+    ctx: typer.Context,
+    workflow: Annotated[str, typer.Argument(help="Workflow id or name.")],
+    input: Annotated[
+        str, typer.Option("--input", "-i", help="The run's input, a JSON object.")
+    ] = "{}",
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="A repeated trigger with this key returns the same run.")
+    ] = None,
+    as_json: ApiJson = False,
+) -> None:
+    """Queue a run of a workflow (a worker executes it)."""
+    try:
+        data = json.loads(input)
+    except json.JSONDecodeError as exc:
+        fail(f"--input is not JSON: {exc}")
+    if not isinstance(data, dict):
+        fail('--input must be a JSON object, e.g. \'{"customer_id": "CUST-1"}\'')
+    with connected(ctx) as client:
+        run = client.trigger(workflow, data, idempotency_key=idempotency_key, trigger_type="manual")
+    if as_json:
+        output.print_json(run.raw)
+    else:
+        output.console.print(f"queued run [bold]{run.id}[/bold] of {run.workflow_name}")
+
+
+@app.command("show")
+def runs_show(ctx: typer.Context, run_id: str, as_json: ApiJson = False) -> None:
+    """One run with its steps and errors."""
+    with connected(ctx) as client:
+        run = client.get_run(run_id).raw
+    if as_json:
+        output.print_json(run)
+    else:
+        output.run_detail(run)
+
+
+def _log_line(line: LogLine) -> str:
+    step = f" [{line.step}]" if line.step else ""
+    return f"{line.raw.get('ts', line.ts.isoformat())} {line.level}{step} {line.message}"
+
+
+@app.command("logs")
+def runs_logs(
+    ctx: typer.Context,
+    run_id: str,
+    follow: Annotated[
+        bool,
+        typer.Option("--follow", "-f", help="Keep printing new lines until the run ends."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """A run's log, one line each: time, level, [step] and message."""
+    with connected(ctx) as client:
+        lines = client.follow_logs(run_id) if follow else client.iter_logs(run_id)
+        for line in lines:
+            text = json.dumps(line.raw, ensure_ascii=False) if as_json else _log_line(line)
+            print(text, flush=True)
+
+
+# -- many runs -----------------------------------------------------------------------
+
+
+@app.command("import")
+def runs_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None, typer.Argument(help="JSON lines: one run record per line ('-' for stdin).")
+    ] = None,
+    batch: Annotated[int, typer.Option(help="Runs per request (1-1000).")] = 1000,
+    source: vendor.From = None,
+    vendor_url: vendor.VendorUrl = None,
+    vendor_key: vendor.VendorKey = None,
+    since: vendor.Since = None,
+    vendor_project: vendor.VendorProject = None,
+    vendor_workflow: vendor.VendorWorkflow = [],  # noqa: B006
+    checkpoint: vendor.CheckpointFile = None,
+    restart: vendor.Restart = False,
+    details: vendor.Details = True,
+) -> None:
+    """Import complete run records (a FILE), or a vendor's run history (--from, see
+    README); runs whose id exists already are skipped."""
+    if (file is None) == (source is None):
+        fail("give exactly one of FILE or --from VENDOR")
+    if not 1 <= batch <= 1000:
+        fail("--batch must be between 1 and 1000")
+    if source is None:
+        assert file is not None
+        _import_file(ctx, file, batch)
+        return
+    try:
+        vendor.import_from_vendor(
+            ctx.obj,
+            source.value,
+            vendor_url,
+            vendor_key,
+            since,
+            vendor_project,
+            vendor_workflow,
+            checkpoint,
+            restart,
+            details,
+            batch,
+        )
+    except RunyardError as exc:  # what was imported stays; a rerun resumes
+        fail(one_line(exc))
+
+
+def _import_file(ctx: typer.Context, file: Path, batch: int) -> None:
+    """Import the run records of a JSON-lines file (``-``: stdin), ``batch`` a request."""
+    stream = sys.stdin if str(file) == "-" else None
+    if stream is None and not file.exists():
+        fail(f"{file}: no such file")
+    line_no = 0
+
+    def records() -> Iterator[Any]:
+        nonlocal line_no
+        with stream or file.open(encoding="utf-8") as lines:
+            for line_no, line in enumerate(lines, 1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        fail(f"line {line_no}: not JSON ({exc.msg})")
+
+    started = time.perf_counter()
+    with connected(ctx) as client:
+        try:
+            result = client.import_runs(records(), batch=batch)
+        except RunyardError as exc:  # the batches before this one stay imported
+            fail(f"batch ending at line {line_no}: {one_line(exc)}")
+    elapsed = time.perf_counter() - started
+    rate = result.imported / elapsed if elapsed else 0
+    output.console.print(
+        f"imported {result.imported:,} runs, skipped {result.skipped:,} existing"
+        f" ({rate:,.0f} runs/s)"
+    )
+
+
+@app.command("prune")
+def runs_prune(
+    ctx: typer.Context,
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Delete ended runs older than this: 90d, 12h, 2w.")
+    ],
+    dry_run: Annotated[bool, typer.Option(help="Only count what would be deleted.")] = False,
+) -> None:
+    """Delete the project's ended runs older than an age, with everything they own.
+
+    Deletes in short transactions (1,000 runs; 200 on SQLite), pausing after each, so
+    the API and workers carry on meanwhile; live runs are never deleted. Needs an admin
+    key. To prune continuously instead, set RUNYARD_RETENTION=90d for `runyard serve`.
+    """
+    _duration("--older-than", older_than)
+    if dry_run:
+        with connected(ctx) as client:
+            found = client.prune(older_than, dry_run=True)
+        output.console.print(
+            f"{found.matched or 0:,} ended runs were created before {found.raw['cutoff']}"
+        )
+        return
+    deleted, started = 0, time.perf_counter()
+    with connected(ctx) as client:
+        while True:
+            done = client.prune(older_than)
+            deleted += done.deleted
+            if not done.more:
+                break
+            err.print(f"deleted {deleted:,} runs so far ...")
+    elapsed = time.perf_counter() - started
+    output.console.print(
+        f"deleted {deleted:,} ended runs created before {done.raw['cutoff']} in {elapsed:,.1f} s"
+    )
+
+
+def _duration(option: str, text: str) -> Any:
+    from runyard.core.durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")
