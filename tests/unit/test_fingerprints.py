@@ -1,7 +1,7 @@
 """Golden fingerprints: a cursor handed out before an upgrade still continues its walk.
 
-A cursor carries a fingerprint of its query's filters and order; a change to how the
-fingerprint is computed would refuse every cursor in use as belonging to "another
+A cursor carries a fingerprint of its query's filters and order (``core/cursors.py``); a
+change to how it is computed would refuse every cursor in use as belonging to "another
 query". These values were computed before the fingerprint was derived from
 the filter table; a filter added later must leave them as they are.
 """
@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from runyard.core.cursors import fingerprint
 from runyard.core.query import RunQuery, Sort, SortField, TagFilter
 from runyard.core.statuses import RunStatus
 
@@ -99,4 +100,4 @@ def test_every_query_has_a_golden_fingerprint() -> None:
 
 @pytest.mark.parametrize("name", list(QUERIES))
 def test_a_fingerprint_is_what_it_was(name: str) -> None:
-    assert QUERIES[name].fingerprint() == GOLDEN[name]
+    assert fingerprint(QUERIES[name]) == GOLDEN[name]

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from runyard.api.services import PrincipalDep
+from runyard.core.cursors import decode_cursor
 from runyard.core.errors import InvalidInput
 from runyard.core.models import TriggerType, WorkflowType
 from runyard.core.query import (
@@ -18,7 +19,6 @@ from runyard.core.query import (
     RunQuery,
     Sort,
     TagFilter,
-    decode_cursor,
 )
 from runyard.core.search_text import MAX_TERM_LENGTH
 from runyard.core.statuses import RunStatus

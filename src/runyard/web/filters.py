@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from runyard.core.cursors import decode_cursor, encode_cursor
 from runyard.core.errors import InvalidInput
 from runyard.core.models import TriggerType, WorkflowType
-from runyard.core.query import Page, RunQuery, Sort, TagFilter, decode_cursor, encode_cursor
+from runyard.core.query import Page, RunQuery, Sort, TagFilter
 from runyard.core.search_text import MAX_TERM_LENGTH
 from runyard.core.statuses import RunStatus
 from runyard.core.times import parse_timestamp, to_rfc3339

@@ -17,9 +17,9 @@ from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
 from runyard.api.run_params import EXACT, FILTERS, FilterDep, QueryDep, reject_unknown
 from runyard.api.services import PrincipalDep, ServicesDep
+from runyard.core.cursors import encode_cursor
 from runyard.core.durations import parse_duration
 from runyard.core.models import Run
-from runyard.core.query import encode_cursor
 from runyard.core.times import to_rfc3339
 from runyard.service.bulk import BulkAction
 from runyard.service.inputs import ImportIn, RunPatch, StepIn, TriggerIn
