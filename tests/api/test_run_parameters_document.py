@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from runyard.core.filters import NAMES
 from tests.api.conftest import introspected_app
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "run_parameters.json"
@@ -44,3 +45,8 @@ def test_the_run_operations_parameters_are_the_snapshots() -> None:
     if os.environ.get("RUNYARD_UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
     assert found == json.loads(SNAPSHOT.read_text())
+
+
+def test_every_operation_takes_every_filter_of_the_table() -> None:
+    for operation, names in _parameters()["operations"].items():
+        assert set(NAMES) <= set(names), operation
