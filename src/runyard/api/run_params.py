@@ -41,7 +41,8 @@ def reject_unknown(request: Request, allowed: AbstractSet[str]) -> None:
 def _parameter(f: Filter) -> inspect.Parameter:
     """A filter as a FastAPI query parameter: a repeatable one is a list."""
     value: Any = f.choices or (bool if f.kind is Kind.FLAG else str)
-    limit = f.max_len if f.kind is Kind.SEARCH else None  # a list's values: the table's
+    # A search term's length is documented; a list's values are checked as the table reads them.
+    limit = f.max_len if f.kind is Kind.SEARCH else None
     query = Query(description=f.help, max_length=limit)
     annotation: Any = Annotated[list[value], query] if f.many else Annotated[value | None, query]
     default: list[str] | None = [] if f.many else None
@@ -60,7 +61,7 @@ def _texts(value: object) -> list[str]:
     return [str(value)]
 
 
-class RunFilters:
+class FilterParameters:
     """The dependency ``run_filters``: its signature is the table, its result the filters
     alone (no paging), what count, stats and export take."""
 
@@ -75,7 +76,7 @@ class RunFilters:
         return RunQuery(project_id=principal.project_id, **fields)
 
 
-run_filters = RunFilters()
+run_filters = FilterParameters()
 FilterDep = Annotated[RunQuery, Depends(run_filters)]
 
 
