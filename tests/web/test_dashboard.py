@@ -118,13 +118,10 @@ def test_the_five_filters_it_lacked_filter_as_the_api_does(
     browser: Browser, admin_api: Api, invoice: dict[str, Any]
 ) -> None:
     (root,) = import_runs(admin_api, "invoice-agent", _runs(["completed"], triggered_by="alice"))
-    child, requeued, first = import_runs(admin_api, "invoice-agent", [
-        {"status": "failed", "created_at": "2026-05-02T00:00:00Z", "parent_run_id": root,
-         "root_run_id": root, "triggered_by": "bob", "is_test": True},
-        {"status": "queued", "created_at": "2026-05-02T00:00:01Z", "attempt": 2,
-         "triggered_by": "alice"},
-        {"status": "queued", "created_at": "2026-05-02T00:00:02Z"},
-    ])  # fmt: skip
+    runs = _runs(["failed", "queued", "queued"], day=2)
+    runs[0].update(parent_run_id=root, root_run_id=root, triggered_by="bob", is_test=True)
+    runs[1].update(attempt=2, triggered_by="alice")
+    child, requeued, first = import_runs(admin_api, "invoice-agent", runs)
     browser.sign_in("ry_test_server_admin_key")
     for query, expected in (
         ("triggered_by=alice", {root, requeued}),
