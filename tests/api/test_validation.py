@@ -51,6 +51,35 @@ def test_bad_run_queries_name_the_field(
     assert str(loc[1]) in str(problem["detail"])
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/runs/count"),
+        ("GET", "/api/v1/runs/stats"),
+        ("GET", "/api/v1/runs/export"),
+        ("POST", "/api/v1/runs/bulk"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("query", "loc", "reason"),
+    [
+        ("stauts=failed", ["query", "stauts"], "unknown parameter"),
+        ("triggered_by=", ["query", "triggered_by"], "1-200 characters"),
+        ("credential_id=" + "c" * 201, ["query", "credential_id"], "1-200 characters"),
+        ("requeued=perhaps", ["query", "requeued"], "boolean"),
+    ],
+)
+def test_every_filtering_operation_refuses_what_the_list_refuses(
+    admin: Api, method: str, path: str, query: str, loc: list[object], reason: str
+) -> None:
+    body = {"action": "cancel", "dry_run": True} if method == "POST" else None
+    problem = _problem(admin, method, f"{path}?{query}", 422, json=body)
+    errors = problem["errors"]
+    assert isinstance(errors, list)
+    assert errors[0]["loc"] == loc
+    assert reason in errors[0]["msg"]
+
+
 def test_a_cursor_of_another_query_or_with_an_offset_is_refused(admin: Api) -> None:
     make_workflow(admin)
     runs = [{"id": f"0d000000-0000-4000-8000-00000000000{i}", "workflow_id": "invoice-agent",

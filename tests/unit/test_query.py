@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runyard.core.cursors import decode_cursor, encode_cursor
 from runyard.core.errors import InvalidInput
 from runyard.core.query import (
     DEFAULT_LIMIT,
@@ -23,8 +24,6 @@ from runyard.core.query import (
     Sort,
     SortField,
     TagFilter,
-    decode_cursor,
-    encode_cursor,
 )
 from runyard.core.statuses import RunStatus
 

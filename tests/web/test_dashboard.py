@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from starlette.datastructures import QueryParams
 
+from runyard.core.filters import FILTERS
 from runyard.service.access import authenticate
 from runyard.web import filters, live
 from tests.api.conftest import Api, make_workflow
@@ -110,6 +111,45 @@ def test_search_error_code_tag_and_time_window(
     assert _row_ids(browser.page("/?tag=env%3Dstaging")) == [ids[1]]
     window = "/?created_after=2026-05-02T00:00&created_before=2026-05-03T00:00:00Z"
     assert _row_ids(browser.page(window)) == [ids[1]]
+
+
+def test_the_five_filters_it_lacked_filter_as_the_api_does(
+    browser: Browser, admin_api: Api, invoice: dict[str, Any]
+) -> None:
+    (root,) = import_runs(admin_api, "invoice-agent", _runs(["completed"], triggered_by="alice"))
+    runs = _runs(["failed", "queued", "queued"], day=2)
+    runs[0].update(parent_run_id=root, root_run_id=root, triggered_by="bob", is_test=True)
+    runs[1].update(attempt=2, triggered_by="alice")
+    child, requeued, first = import_runs(admin_api, "invoice-agent", runs)
+    browser.sign_in("ry_test_server_admin_key")
+    for query, expected in (
+        ("triggered_by=alice", {root, requeued}),
+        ("triggered_by=alice&triggered_by=bob", {root, child, requeued}),
+        (f"root_run_id={root}", {root, child}),
+        ("is_test=true", {child}),
+        ("is_test=false", {root, requeued, first}),
+        ("has_parent=true", {child}),
+        ("has_parent=false", {root, requeued, first}),
+        ("requeued=true&status=queued", {requeued}),
+        ("requeued=false&status=queued", {first}),
+    ):
+        page = browser.page(f"/?{query}")
+        api = admin_api.get(f"/api/v1/runs?{query}")
+        assert _row_ids(page) == [r["id"] for r in api["items"]], query
+        assert set(_row_ids(page)) == expected, query
+    shown = browser.page("/?is_test=true&has_parent=false&triggered_by=bob")
+    assert '<option value="true" selected>only test runs</option>' in shown
+    assert '<option value="false" selected>top-level runs only</option>' in shown
+    assert 'name="triggered_by" value="bob"' in shown
+
+
+def test_the_form_has_a_field_for_every_filter_named_as_the_api_names_it(
+    browser: Browser, invoice: dict[str, Any]
+) -> None:
+    browser.sign_in("ry_test_server_admin_key")
+    page = browser.page("/")
+    for f in FILTERS:
+        assert f'name="{f.name}"' in page, f.name
 
 
 def test_a_bad_parameter_is_a_400_page_naming_it(browser: Browser) -> None:

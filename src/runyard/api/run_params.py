@@ -1,28 +1,25 @@
-"""The query parameters of ``GET /api/v1/runs`` (and count, stats, export) -> ``RunQuery``."""
+"""The query parameters of ``GET /api/v1/runs`` (and count, stats, export) -> ``RunQuery``.
+
+The filters' parameters are built from the table of filters (``core/filters.py``): its
+names, types, help and limits are the OpenAPI document's, and its reading makes the
+``RunQuery``. The paging parameters are this module's own.
+"""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
 from runyard.api.services import PrincipalDep
+from runyard.core.cursors import decode_cursor
 from runyard.core.errors import InvalidInput
-from runyard.core.models import TriggerType, WorkflowType
-from runyard.core.query import (
-    COUNT_CAP,
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    RunQuery,
-    Sort,
-    TagFilter,
-    decode_cursor,
-)
-from runyard.core.search_text import MAX_TERM_LENGTH
-from runyard.core.statuses import RunStatus
-from runyard.core.times import parse_timestamp
+from runyard.core.filters import FILTERS, NAMES, Filter, Kind, query_fields
+from runyard.core.query import COUNT_CAP, DEFAULT_LIMIT, MAX_LIMIT, RunQuery, Sort
+from runyard.service.access import Principal
 
 PAGING = {"limit", "cursor", "offset", "include_total", "exact_total", "sort"}
 EXACT = (
@@ -31,7 +28,7 @@ EXACT = (
 )
 
 
-def reject_unknown(request: Request, allowed: set[str]) -> None:
+def reject_unknown(request: Request, allowed: AbstractSet[str]) -> None:
     """A misspelt parameter is an error, not a silently broader query."""
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
@@ -41,102 +38,45 @@ def reject_unknown(request: Request, allowed: set[str]) -> None:
         )
 
 
-def query_time(name: str, value: str | None) -> datetime | None:
-    """An RFC 3339 query parameter (with an offset), or a 4xx naming it."""
+def _parameter(f: Filter) -> inspect.Parameter:
+    """A filter as a FastAPI query parameter: a repeatable one is a list."""
+    value: Any = f.choices or (bool if f.kind is Kind.FLAG else str)
+    # A search term's length is documented; a list's values are checked as the table reads them.
+    limit = f.max_len if f.kind is Kind.SEARCH else None
+    query = Query(description=f.help, max_length=limit)
+    annotation: Any = Annotated[list[value], query] if f.many else Annotated[value | None, query]
+    default: list[str] | None = [] if f.many else None
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    return inspect.Parameter(f.name, keyword, annotation=annotation, default=default)
+
+
+def _texts(value: object) -> list[str]:
+    """A parameter's value as the table reads it: text, as it came in the URL."""
     if value is None:
-        return None
-    try:
-        return parse_timestamp(value)
-    except ValueError as exc:
-        raise InvalidInput.field(("query", name), str(exc)) from None
+        return []
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
 
 
-def _tag(value: str) -> TagFilter:
-    try:
-        return TagFilter.parse(value)
-    except ValueError as exc:
-        raise InvalidInput.field(("query", "tag"), str(exc)) from None
+class FilterParameters:
+    """The dependency ``run_filters``: its signature is the table, its result the filters
+    alone (no paging), what count, stats and export take."""
+
+    def __init__(self) -> None:
+        principal = inspect.Parameter(
+            "principal", inspect.Parameter.KEYWORD_ONLY, annotation=PrincipalDep
+        )
+        self.__signature__ = inspect.Signature([principal, *map(_parameter, FILTERS)])
+
+    async def __call__(self, principal: Principal, **values: object) -> RunQuery:
+        fields = query_fields({name: _texts(v) for name, v in values.items()})
+        return RunQuery(project_id=principal.project_id, **fields)
 
 
-async def run_filters(
-    request: Request,
-    principal: PrincipalDep,
-    workflow_id: Annotated[
-        list[str], Query(description="Workflow id or name; repeat for several")
-    ] = [],  # noqa: B006 - FastAPI copies defaults
-    workflow_type: Annotated[list[WorkflowType], Query()] = [],  # noqa: B006
-    status: Annotated[list[RunStatus], Query(description="Canonical status; repeatable")] = [],  # noqa: B006
-    created_after: Annotated[
-        str | None, Query(description="RFC 3339 with offset; inclusive")
-    ] = None,
-    created_before: Annotated[
-        str | None, Query(description="RFC 3339 with offset; exclusive")
-    ] = None,
-    trigger_type: Annotated[list[TriggerType], Query()] = [],  # noqa: B006
-    triggered_by: Annotated[list[str], Query()] = [],  # noqa: B006
-    credential_id: Annotated[list[str], Query()] = [],  # noqa: B006
-    error_code: Annotated[
-        list[str], Query(description="Runs with a step error of this code; repeatable")
-    ] = [],  # noqa: B006
-    search: Annotated[
-        str | None,
-        Query(
-            max_length=MAX_TERM_LENGTH,
-            description="Case-insensitive substring of the run id, input values, "
-            "extra_http_headers, or the workflow's parameter keys and descriptions",
-        ),
-    ] = None,
-    parent_run_id: str | None = None,
-    root_run_id: str | None = None,
-    tag: Annotated[list[str], Query(description="'key' or 'key=value'; repeatable")] = [],  # noqa: B006
-    is_test: bool | None = None,
-    has_parent: Annotated[
-        bool | None, Query(description="false: top-level runs only; true: child runs only")
-    ] = None,
-    requeued: Annotated[
-        bool | None,
-        Query(
-            description="Qualifies queued runs: true keeps those queued again after a worker "
-            "vanished (attempt > 1), false first attempts; other statuses are unaffected"
-        ),
-    ] = None,
-) -> RunQuery:
-    """The filters alone (no paging): what count, stats and export take."""
-    for name, values in (
-        ("triggered_by", triggered_by),
-        ("credential_id", credential_id),
-        ("error_code", error_code),
-        ("workflow_id", workflow_id),
-    ):
-        if any(not v or len(v) > 200 for v in values):
-            raise InvalidInput.field(("query", name), "each value must be 1-200 characters")
-    return RunQuery(
-        project_id=principal.project_id,
-        workflow_ids=tuple(workflow_id),
-        workflow_types=tuple(t.value for t in workflow_type),
-        statuses=tuple(status),
-        created_after=query_time("created_after", created_after),
-        created_before=query_time("created_before", created_before),
-        trigger_types=tuple(t.value for t in trigger_type),
-        triggered_by=tuple(triggered_by),
-        credential_ids=tuple(credential_id),
-        error_codes=tuple(error_code),
-        search=search if search else None,
-        parent_run_id=parent_run_id,
-        root_run_id=root_run_id,
-        tags=tuple(_tag(t) for t in tag),
-        is_test=is_test,
-        has_parent=has_parent,
-        requeued=requeued,
-    )
-
-
-FILTERS = {
-    "workflow_id", "workflow_type", "status", "created_after", "created_before",
-    "trigger_type", "triggered_by", "credential_id", "error_code", "search",
-    "parent_run_id", "root_run_id", "tag", "is_test", "has_parent", "requeued",
-}  # fmt: skip
-
+run_filters = FilterParameters()
 FilterDep = Annotated[RunQuery, Depends(run_filters)]
 
 
@@ -154,7 +94,7 @@ async def run_query(
     ] = False,
     exact_total: Annotated[bool, Query(description=EXACT)] = False,
 ) -> RunQuery:
-    reject_unknown(request, FILTERS | PAGING)
+    reject_unknown(request, NAMES | PAGING)
     try:
         order = Sort.parse(sort)
     except ValueError as exc:

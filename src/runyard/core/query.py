@@ -1,7 +1,8 @@
 """``RunQuery``: the one description of "which runs, in what order, which page".
 
-Every edge (native API, CLI, dashboard, vendor dialects) builds a ``RunQuery``; the
-store's query compiler is the only place that turns it into SQL.
+Every edge (native API, CLI, dashboard, vendor dialects) builds a ``RunQuery``, its
+filters read as ``core/filters.py`` tables them; the store's query compiler is the only
+place that turns it into SQL. A page's cursor is in ``core/cursors.py``.
 
 Semantics (DESIGN.md §3): filters AND together, a multi-valued filter ORs within
 itself; ``created_after`` is inclusive, ``created_before`` exclusive; the order is a
@@ -11,9 +12,6 @@ last; a cursor is a keyset position that never skips or repeats a row.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -159,76 +157,6 @@ class RunQuery:
     def filters_only(self) -> RunQuery:
         """The same filters with no paging: what counts and exports use."""
         return replace(self, after=None, offset=0, include_total=False, exact_total=False)
-
-    def fingerprint(self) -> str:
-        """Identifies the filters and order, so a cursor cannot be used on another query."""
-        parts = [
-            self.project_id,
-            sorted(self.workflow_ids),
-            sorted(self.workflow_types),
-            sorted(self.statuses),
-            self.created_after.isoformat() if self.created_after else None,
-            self.created_before.isoformat() if self.created_before else None,
-            sorted(self.trigger_types),
-            sorted(self.triggered_by),
-            sorted(self.credential_ids),
-            sorted(self.error_codes),
-            self.search,
-            self.parent_run_id,
-            self.root_run_id,
-            sorted((t.key, sorted(set(t.values))) for t in self.tags),
-            self.is_test,
-            self.has_parent,
-            self.requeued,
-            str(self.sort),
-        ]
-        digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
-        return digest[:16]
-
-
-CURSOR_VERSION = 1
-# Microseconds since 1970 of the years 1 and 9999: the range a timestamp sort value has.
-_MIN_TIME_MICROS = -62_135_596_800_000_000
-_MAX_TIME_MICROS = 253_402_300_799_999_999
-
-
-def _in_range(field: SortField, value: int) -> bool:
-    if field is SortField.DURATION:
-        return -(2**63) < value < 2**63
-    return _MIN_TIME_MICROS <= value <= _MAX_TIME_MICROS
-
-
-def encode_cursor(query: RunQuery, position: Position) -> str:
-    payload = {
-        "v": CURSOR_VERSION,
-        "f": query.fingerprint(),
-        "p": position.value,
-        "i": position.run_id,
-    }
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(query: RunQuery, cursor: str) -> Position:
-    """The position a cursor names, checked to belong to ``query`` (same filters, same order)."""
-    loc = ("query", "cursor")
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        if not isinstance(payload, dict) or payload.get("v") != CURSOR_VERSION:
-            raise ValueError
-        value, run_id, fingerprint = payload["p"], payload["i"], payload["f"]
-        if (value is not None and type(value) is not int) or not isinstance(run_id, str):
-            raise ValueError
-    except (ValueError, KeyError, TypeError, UnicodeError, RecursionError):
-        raise InvalidInput.field(loc, "malformed cursor; pass next_cursor back unchanged") from None
-    if value is not None and not _in_range(query.sort.field, value):
-        raise InvalidInput.field(loc, "malformed cursor; pass next_cursor back unchanged")
-    if fingerprint != query.fingerprint():
-        raise InvalidInput.field(
-            loc, "this cursor belongs to another query; keep the filters and sort of its page"
-        )
-    return Position(value, run_id)
 
 
 R = TypeVar("R", bound=RunHead)

@@ -1,26 +1,27 @@
-"""The explorer's URL: every filter, the sort and the page, to and from a ``RunQuery``.
+"""The explorer's URL and form: every filter, the sort and the page, to and from a ``RunQuery``.
 
-The parameter names are the native API's (``status``, ``workflow_id``, ``error_code``…),
-so a dashboard URL and an API call read alike. Two are the dashboard's own: ``range``, a
+The filters are the table's (``core/filters.py``), read the same way and under the same
+names as the native API's parameters (``status``, ``workflow_id``, ``error_code``…), so a
+dashboard URL and an API call read alike. Two are the dashboard's own: ``range``, a
 preset window relative to now (``24h``), and ``at``, the "now" a relative window was
 taken at, which page links carry so that page 2 continues page 1's window.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from runyard.core.cursors import decode_cursor, encode_cursor
 from runyard.core.errors import InvalidInput
-from runyard.core.models import TriggerType, WorkflowType
-from runyard.core.query import Page, RunQuery, Sort, TagFilter, decode_cursor, encode_cursor
-from runyard.core.search_text import MAX_TERM_LENGTH
-from runyard.core.statuses import RunStatus
+from runyard.core.filters import BY_NAME, FILTERS, Filter, Kind, query_fields
+from runyard.core.models import Workflow
+from runyard.core.query import Page, RunQuery, Sort
 from runyard.core.times import parse_timestamp, to_rfc3339
 
 PRESETS = {
@@ -31,10 +32,48 @@ PRESETS = {
     "30d": timedelta(days=30),
 }
 PAGE_SIZES = (25, 50, 100, 200)
-MULTI = ("workflow_id", "workflow_type", "status", "trigger_type", "credential_id",
-         "error_code", "tag")  # fmt: skip
-SINGLE = ("search", "range", "created_after", "created_before", "parent_run_id", "sort", "limit",
-          "at")  # fmt: skip
+OWN = ("range", "sort", "limit", "at")  # the dashboard's own parameters; the rest: FILTERS
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A value a picker offers; ``also`` are other values that mean it (a workflow's id)."""
+
+    value: str
+    label: str
+    also: tuple[str, ...] = ()
+
+
+# The form, drawn from the table: a picker of checkboxes for each filter of a few known
+# values (the project's workflows, and the enumerations), the time window, and text
+# boxes and yes/no choices for the rest.
+PICKED = tuple(
+    sorted(  # status first, the rest in the table's order
+        (f for f in FILTERS if f.kind is Kind.CHOICE or f.name == "workflow_id"),
+        key=lambda f: f.name != "status",
+    )
+)
+TEXTS = tuple(f for f in FILTERS if f.kind in (Kind.TEXT, Kind.TAG) and f not in PICKED)
+FLAGS = tuple(f for f in FILTERS if f.kind is Kind.FLAG)
+FORM: Mapping[str, Any] = {
+    "search": BY_NAME["search"],
+    "window": (BY_NAME["created_after"], BY_NAME["created_before"]),
+    "texts": TEXTS,
+    "flags": FLAGS,
+    "presets": list(PRESETS),
+    "page_sizes": PAGE_SIZES,
+}
+
+
+def pickers(workflows: Sequence[Workflow]) -> list[tuple[Filter, list[Option]]]:
+    """Each picked filter with the values it offers."""
+    return [(f, _options(f, workflows)) for f in PICKED]
+
+
+def _options(f: Filter, workflows: Sequence[Workflow]) -> list[Option]:
+    if f.choices is None:  # workflow_id: the project's workflows, by name
+        return [Option(w.name, w.name, (w.id,)) for w in workflows]
+    return [Option(c.value, c.value.replace("_", " ")) for c in f.choices]
 
 
 def _time(name: str, value: str) -> datetime:
@@ -49,14 +88,6 @@ def _time(name: str, value: str) -> datetime:
         if naive.tzinfo is not None:
             raise InvalidInput.field(("query", name), str(exc)) from None
         return naive.replace(tzinfo=UTC)
-
-
-def _enum(name: str, kind: type[StrEnum], values: list[str]) -> tuple[str, ...]:
-    try:
-        return tuple(kind(v).value for v in values)
-    except ValueError:
-        bad = next(v for v in values if v not in {k.value for k in kind})
-        raise InvalidInput.field(("query", name), f"{bad!r} is not one of its values") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +105,18 @@ class View:
 
     def has(self, name: str, value: str) -> bool:
         return value in self.values.get(name, [])
+
+    def picked(self, name: str, option: Option) -> bool:
+        return any(self.has(name, v) for v in (option.value, *option.also))
+
+    def chosen(self, filters: Sequence[Filter]) -> int:
+        """How many of ``filters`` the view sets."""
+        return sum(1 for f in filters if self.values.get(f.name))
+
+    def flag(self, f: Filter) -> bool | None:
+        """A yes/no filter's value in the query (``None``: either)."""
+        value: bool | None = getattr(self.query, f.field)
+        return value
 
     @property
     def limit(self) -> int:
@@ -120,56 +163,40 @@ class View:
         return self.query.created_after, self.query.created_before
 
 
-def parse(params: QueryParams, project_id: str, now: datetime) -> View:
-    """The view a URL asks for; ``InvalidInput`` names the first parameter that is wrong."""
-    values = {name: [v for v in params.getlist(name) if v.strip()] for name in MULTI}
-    for name in SINGLE:
+def _values(params: QueryParams) -> dict[str, list[str]]:
+    """The URL's values by name: a repeatable filter's non-blank ones, or one stripped."""
+    values = {f.name: [v for v in params.getlist(f.name) if v.strip()] for f in FILTERS if f.many}
+    for name in (*(f.name for f in FILTERS if not f.many), *OWN):
         value = params.get(name, "").strip()
         values[name] = [value] if value else []
-    for name in MULTI:
-        if any(len(v) > 200 for v in values[name]):
-            raise InvalidInput.field(("query", name), "each value must be at most 200 characters")
+    return values
 
-    def single(name: str) -> str:
-        return values[name][0] if values[name] else ""
 
-    search = single("search")
-    if len(search) > MAX_TERM_LENGTH:
-        raise InvalidInput.field(("query", "search"), f"at most {MAX_TERM_LENGTH} characters")
-    at = _time("at", single("at")) if single("at") else now
-    after = _time("created_after", single("created_after")) if single("created_after") else None
-    before = _time("created_before", single("created_before")) if single("created_before") else None
-    if single("range"):
-        if single("range") not in PRESETS:
-            raise InvalidInput.field(("query", "range"), f"one of {', '.join(PRESETS)}")
-        after, before = at - PRESETS[single("range")], None
+def _page(values: dict[str, list[str]]) -> tuple[Sort, int]:
+    """The sort and the page size a URL asks for."""
+    sort, limit = (values[name][0] if values[name] else "" for name in ("sort", "limit"))
     try:
-        sort = Sort.parse(single("sort") or "-created_at")
+        order = Sort.parse(sort or "-created_at")
     except ValueError as exc:
         raise InvalidInput.field(("query", "sort"), str(exc)) from None
-    limit = int(single("limit")) if single("limit").isdigit() else 50
-    if limit not in PAGE_SIZES:
+    size = int(limit) if limit.isdigit() else 50
+    if size not in PAGE_SIZES:
         raise InvalidInput.field(("query", "limit"), f"one of {', '.join(map(str, PAGE_SIZES))}")
-    try:
-        tags = tuple(TagFilter.parse(t) for t in values["tag"])
-    except ValueError as exc:
-        raise InvalidInput.field(("query", "tag"), str(exc)) from None
-    query = RunQuery(
-        project_id=project_id,
-        workflow_ids=tuple(values["workflow_id"]),
-        workflow_types=_enum("workflow_type", WorkflowType, values["workflow_type"]),
-        statuses=tuple(RunStatus(s) for s in _enum("status", RunStatus, values["status"])),
-        created_after=after,
-        created_before=before,
-        trigger_types=_enum("trigger_type", TriggerType, values["trigger_type"]),
-        credential_ids=tuple(values["credential_id"]),
-        error_codes=tuple(values["error_code"]),
-        search=search or None,
-        parent_run_id=single("parent_run_id") or None,
-        tags=tags,
-        sort=sort,
-        limit=limit,
-    )
+    return order, size
+
+
+def parse(params: QueryParams, project_id: str, now: datetime) -> View:
+    """The view a URL asks for; ``InvalidInput`` names the first parameter that is wrong."""
+    values = _values(params)
+    fields = query_fields(values, _time)
+    at = _time("at", values["at"][0]) if values["at"] else now
+    if values["range"]:
+        preset = values["range"][0]
+        if preset not in PRESETS:
+            raise InvalidInput.field(("query", "range"), f"one of {', '.join(PRESETS)}")
+        fields.update(created_after=at - PRESETS[preset], created_before=None)
+    sort, limit = _page(values)
+    query = RunQuery(project_id=project_id, **fields, sort=sort, limit=limit)
     cursor = params.get("cursor") or None
     if cursor:
         query = replace(query, after=decode_cursor(query, cursor))

@@ -14,7 +14,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from runyard.api.routes.runs import csv_rows, jsonl_rows
 from runyard.api.services import services_of
 from runyard.core.errors import Forbidden, InvalidInput, RunyardError
-from runyard.core.models import TriggerType, Workflow, WorkflowType
 from runyard.service.bulk import BulkAction
 from runyard.web import chart, filters, live, pages, session
 from runyard.web.session import PageError, Viewer, viewer
@@ -51,33 +50,18 @@ def explorer(request: Request) -> HTMLResponse:
     who = viewer(request)
     services = services_of(request)
     workflows = services.workflows.all(who.principal, with_counts=False)
+    form = {**_layout(request, who), **filters.FORM, "pickers": filters.pickers(workflows)}
     try:
         view = _view(request, who)
         page = services.runs.page(view.query)
     except (PageError, RunyardError) as exc:
         view = filters.parse(QueryParams(), who.principal.project_id, services.clock())
-        error = exc.detail
-        return _explorer(request, who, workflows, 400, view=view, page=None, rows=[], error=error)
+        return pages.render(
+            "explorer.html", 400, **form, view=view, page=None, rows=[], error=exc.detail
+        )
     codes = services.runs.error_codes(who.principal, [r.id for r in page.runs])
     rows = [pages.row_html(r, codes.get(r.id, [])) for r in page.runs]
-    return _explorer(request, who, workflows, view=view, page=page, rows=rows, error="")
-
-
-def _explorer(
-    request: Request, who: Viewer, workflows: list[Workflow], status_code: int = 200, **content: Any
-) -> HTMLResponse:
-    """The explorer page around ``content`` (its view, page of runs, rows and error)."""
-    return pages.render(
-        "explorer.html",
-        status_code,
-        **_layout(request, who),
-        **content,
-        workflows=workflows,
-        workflow_types=list(WorkflowType),
-        trigger_types=list(TriggerType),
-        presets=list(filters.PRESETS),
-        page_sizes=filters.PAGE_SIZES,
-    )
+    return pages.render("explorer.html", **form, view=view, page=page, rows=rows, error="")
 
 
 @router.get("/ui/summary", response_class=HTMLResponse)

@@ -31,7 +31,6 @@ from runyard.api.problems import (
     validation_errors,
 )
 from runyard.api.render import JSONResponse
-from runyard.api.run_params import query_time as timestamp
 from runyard.api.services import bearer_or_key, principal_of
 from runyard.core.errors import (
     Conflict,
@@ -44,11 +43,12 @@ from runyard.core.errors import (
     Unauthenticated,
     Unavailable,
 )
+from runyard.core.filters import read_time
 from runyard.core.statuses import RunStatus
 from runyard.service.access import Principal
 from runyard.service.services import Services
 
-__all__ = ["Unauthenticated", "timestamp"]  # dialects use these through this module
+__all__ = ["Unauthenticated"]  # dialects use it through this module
 
 log = logging.getLogger("runyard.api")
 
@@ -197,6 +197,12 @@ async def authenticate(
 ) -> Principal:
     """The caller behind a key (``project`` picks one, as ``X-Project-ID`` does natively)."""
     return await principal_of(request, secret, project)
+
+
+def timestamp(name: str, value: str | None) -> datetime | None:
+    """A vendor's time parameter, read as the native time filters are (RFC 3339 with an
+    offset; ``core/filters.read_time``): a bad one is a 4xx naming ``name``."""
+    return None if value is None else read_time(name, value)
 
 
 def inclusive_end(value: datetime | None) -> datetime | None:

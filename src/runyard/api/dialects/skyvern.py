@@ -29,6 +29,7 @@ from runyard.api.dialects.skyvern_access import ERRORS, PrincipalDep
 from runyard.api.dialects.skyvern_words import STATUS, TRIGGER
 from runyard.api.render import JSONResponse
 from runyard.core.errors import InvalidInput
+from runyard.core.filters import read_search
 from runyard.core.models import Run
 from runyard.core.query import RunQuery, TagFilter
 from runyard.core.times import to_rfc3339
@@ -79,7 +80,7 @@ def list_query(
     return RunQuery(
         project_id=principal.project_id,
         statuses=base.statuses_for(status or (), STATUS),
-        search=search_key or None,
+        search=read_search("search_key", search_key),
         error_codes=(error_code,) if error_code else (),
         limit=page_size,
         offset=base.paged_offset(page, page_size),

@@ -24,6 +24,7 @@ from runyard.api.dialects.skyvern_words import (
     trigger_types_for,
 )
 from runyard.api.render import JSONResponse
+from runyard.core.filters import read_search
 from runyard.core.models import Run
 from runyard.core.query import RunQuery
 from runyard.core.times import to_rfc3339
@@ -165,7 +166,7 @@ def get_runs_v2(
         project_id=who.project_id,
         workflow_ids=workflow_ids,
         statuses=statuses,
-        search=search_key or None,
+        search=read_search("search_key", search_key),
         trigger_types=triggers,
         has_parent=False,
         limit=page_size,

@@ -15,11 +15,12 @@ from starlette.responses import StreamingResponse
 from runyard.api import render, schemas
 from runyard.api.fast_json import OrjsonRoute
 from runyard.api.render import JSONResponse
-from runyard.api.run_params import EXACT, FILTERS, FilterDep, QueryDep, reject_unknown
+from runyard.api.run_params import EXACT, FilterDep, QueryDep, reject_unknown
 from runyard.api.services import PrincipalDep, ServicesDep
+from runyard.core.cursors import encode_cursor
 from runyard.core.durations import parse_duration
+from runyard.core.filters import NAMES
 from runyard.core.models import Run
-from runyard.core.query import encode_cursor
 from runyard.core.times import to_rfc3339
 from runyard.service.bulk import BulkAction
 from runyard.service.inputs import ImportIn, RunPatch, StepIn, TriggerIn
@@ -51,7 +52,7 @@ def count_runs(
     filters: FilterDep,
     exact: Annotated[bool, Query(description=EXACT)] = False,
 ) -> JSONResponse:
-    reject_unknown(request, FILTERS | {"exact"})
+    reject_unknown(request, NAMES | {"exact"})
     counted = services.runs.count(filters, exact=exact)
     return JSONResponse({"count": counted.value, "exact": counted.exact})
 
@@ -68,7 +69,7 @@ def run_stats(
         Literal["1m", "5m", "15m", "1h", "6h", "1d", "1w"], Query(description="bucket width")
     ] = "1h",
 ) -> JSONResponse:
-    reject_unknown(request, FILTERS | {"bucket"})
+    reject_unknown(request, NAMES | {"bucket"})
     buckets = services.runs.stats(filters, BUCKETS[bucket])
     totals: dict[str, int] = {}
     for b in buckets:
@@ -133,7 +134,7 @@ def export_runs(
     filters: FilterDep,
     format: Literal["csv", "jsonl"] = "jsonl",
 ) -> StreamingResponse:
-    reject_unknown(request, FILTERS | {"format"})
+    reject_unknown(request, NAMES | {"format"})
     runs = services.runs.export(filters)
     if format == "csv":
         return StreamingResponse(
@@ -166,7 +167,7 @@ def bulk_action(
     filters: FilterDep,
     body: BulkIn,
 ) -> JSONResponse:
-    reject_unknown(request, FILTERS)
+    reject_unknown(request, NAMES)
     bulk = services.bulk
     result = (bulk.count if body.dry_run else bulk.apply)(principal, filters, body.action)
     return JSONResponse(
