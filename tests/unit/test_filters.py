@@ -58,7 +58,7 @@ def _runs_list_flags() -> set[str]:
 
 
 def test_the_tables_cli_flags_are_those_of_runs_list() -> None:
-    # The table is what ``runyard runs list`` is to be built from: today's flags, each one.
+    # ``runyard runs list`` builds its filter options from the table: each flag is there.
     offered = _runs_list_flags()
     for f in FILTERS:
         for option in f.cli:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,44 +18,56 @@ from runyard.cli.client import connected
 from runyard.cli.output import err, fail, one_line
 from runyard.client import LogLine
 from runyard.core.errors import RunyardError
+from runyard.core.filters import FILTERS, Filter, Kind
 from runyard.core.query import COUNT_CAP
 from runyard.core.times import parse_relative, to_rfc3339, utcnow
 
 app = typer.Typer(help="Find, show and import runs.", no_args_is_help=True)
 ApiJson = Annotated[bool, typer.Option("--json", help="Print the API's JSON.")]
 
-# -- runs list: its options and the API parameters they become, all here -------------
+# -- runs list: a filter option per entry of the filter table (core/filters.py) ---------
 
-Workflows = Annotated[
-    list[str], typer.Option("--workflow", "-w", help="Workflow id or name (repeatable).")
-]
-Types = Annotated[list[str], typer.Option("--type", help="Workflow type (repeatable).")]
-Statuses = Annotated[list[str], typer.Option("--status", "-s", help="Status (repeatable).")]
-CreatedSince = Annotated[str | None, typer.Option(help="Created at or after: 24h, 7d or RFC 3339.")]
-CreatedUntil = Annotated[str | None, typer.Option(help="Created before: 1h, 2d or RFC 3339.")]
-Triggers = Annotated[list[str], typer.Option(help="Trigger type (repeatable).")]
-TriggeredBy = Annotated[list[str], typer.Option(help="Who triggered (repeatable).")]
-Credentials = Annotated[list[str], typer.Option(help="Credential id (repeatable).")]
-ErrorCodes = Annotated[list[str], typer.Option(help="Step error code (repeatable).")]
-Search = Annotated[
-    str | None,
-    typer.Option("--search", "-q", help="Substring of id, input, headers, parameters."),
-]
-Parent = Annotated[str | None, typer.Option(help="Children of this run.")]
-Root = Annotated[str | None, typer.Option(help="Runs under this root run.")]
-Tags = Annotated[list[str], typer.Option(help="key or key=value (repeatable).")]
-Test = Annotated[bool | None, typer.Option("--test/--no-test", help="Only test runs, or none.")]
-Children = Annotated[
-    bool | None,
-    typer.Option("--children/--top-level", help="Only child runs, or only top-level runs."),
-]
-Requeued = Annotated[
-    bool | None,
-    typer.Option(
-        "--requeued/--first-attempt",
-        help="Queued runs count only if queued again (or only on a first attempt).",
-    ),
-]
+
+def _filter_option(f: Filter) -> inspect.Parameter:
+    """``runs list``'s option for one filter: repeatable for a filter of many values, a
+    ``--yes/--no`` pair for a flag; time filters also take a relative time (24h, 7d)."""
+    help = f"{f.help}." if f.kind is not Kind.TIME else f"{f.help}; or 24h, 7d, 30m ago."
+    option = typer.Option(*f.cli, help=help)
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    if f.many:
+        return inspect.Parameter(f.name, kind, default=[], annotation=Annotated[list[str], option])
+    if f.kind is Kind.FLAG:
+        return inspect.Parameter(
+            f.name, kind, default=None, annotation=Annotated[bool | None, option]
+        )
+    return inspect.Parameter(f.name, kind, default=None, annotation=Annotated[str | None, option])
+
+
+class with_filter_options:
+    """``command`` taking, besides its own options, one option per filter of the table,
+    handed to it as one ``filters`` dict of the API's parameters (unset ones left out)."""
+
+    def __init__(self, command: Callable[..., None]) -> None:
+        functools.update_wrapper(self, command)
+        self.command = command
+        ctx, *own = [
+            p
+            for p in inspect.signature(command, eval_str=True).parameters.values()
+            if p.name != "filters"
+        ]
+        self.__signature__ = inspect.Signature([ctx, *map(_filter_option, FILTERS), *own])
+
+    def __call__(self, **values: Any) -> None:
+        filters = {f.name: _cli_value(f, values.pop(f.name)) for f in FILTERS}
+        self.command(**values, filters={k: v for k, v in filters.items() if v not in (None, [])})
+
+
+def _cli_value(f: Filter, value: Any) -> Any:
+    if f.kind is Kind.TIME and value is not None:
+        return _since(value, f.cli[0].removeprefix("--"))
+    return value
+
+
 Sort = Annotated[
     str, typer.Option(help="created_at, started_at, finished_at, duration; -x for descending.")
 ]
@@ -72,24 +86,10 @@ Exact = Annotated[
 
 
 @app.command("list")
+@with_filter_options
 def runs_list(
     ctx: typer.Context,
-    workflow: Workflows = [],  # noqa: B006 - typer copies defaults
-    type: Types = [],  # noqa: B006
-    status: Statuses = [],  # noqa: B006
-    since: CreatedSince = None,
-    until: CreatedUntil = None,
-    trigger: Triggers = [],  # noqa: B006
-    triggered_by: TriggeredBy = [],  # noqa: B006
-    credential: Credentials = [],  # noqa: B006
-    error_code: ErrorCodes = [],  # noqa: B006
-    search: Search = None,
-    parent: Parent = None,
-    root: Root = None,
-    tag: Tags = [],  # noqa: B006
-    test: Test = None,
-    children: Children = None,
-    requeued: Requeued = None,
+    filters: dict[str, Any],
     sort: Sort = "-created_at",
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -100,23 +100,8 @@ def runs_list(
 ) -> None:
     """Find runs: every filter of GET /api/v1/runs."""
     query: dict[str, Any] = {
-        "workflow_id": workflow,
-        "workflow_type": type,
-        "status": status,
-        "trigger_type": trigger,
-        "triggered_by": triggered_by,
-        "credential_id": credential,
-        "error_code": error_code,
-        "tag": tag,
-        "created_after": _since(since, "since"),
-        "created_before": _since(until, "until"),
-        "search": search,
-        "parent_run_id": parent,
-        "root_run_id": root,
+        **filters,
         "cursor": cursor,
-        "is_test": test,
-        "has_parent": children,
-        "requeued": requeued,
         "sort": sort,
         "limit": limit,
         "offset": offset or None,
