@@ -33,8 +33,13 @@ def _scrape(url: str) -> dict[str, Any]:
     return {"url": url, "price": price}
 
 
-@workflow(name="demo-price-check", title="Price check (fails now and then)", retries=1,
-          backoff=2.0, timeout=120)  # fmt: skip
+@workflow(
+    name="demo-price-check",
+    title="Price check (fails now and then)",
+    retries=1,
+    backoff=2.0,
+    timeout=120,
+)
 def price_check(ctx: Context, url: str = "https://shop.example/item/42") -> dict[str, Any]:
     """Opens a product page and reads its price; the page sometimes refuses (error code)."""
     ctx.step("open-page", _work, 0.2)

@@ -50,8 +50,12 @@ def two_projects(admin: Api) -> tuple[Api, Api, str]:
 
 
 def test_no_key_or_a_bad_key_is_401(app_client: Any) -> None:
-    for headers in ({}, {"Authorization": "Bearer nope"}, {"X-API-Key": "nope"},
-                    {"Authorization": "Basic abc"}):  # fmt: skip
+    for headers in (
+        {},
+        {"Authorization": "Bearer nope"},
+        {"X-API-Key": "nope"},
+        {"Authorization": "Basic abc"},
+    ):
         response = app_client.get("/api/v1/runs", headers=headers)
         assert response.status_code == 401, headers
         assert response.headers["content-type"] == "application/problem+json"

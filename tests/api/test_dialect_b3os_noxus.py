@@ -103,19 +103,35 @@ def test_noxus_page_with_total_and_the_embedded_workflow(loaded: tuple[Api, Any,
     one = noxus.get("/compat/noxus/v1/runs", params={"page": 14, "size": 1})["items"][0]
     wf = workflows["invoice-agent"]
     assert one == {
-        "id": run_id(1), "group_id": wf["project_id"], "workflow_id": wf["id"],
-        "input": {"customer_id": "CUST-0001"}, "node_ids": None, "status": "completed",
-        "progress": 0, "definitions": {}, "created_at": at(base, 1),
-        "finished_at": at(base, 1, 32), "source": "scheduled", "output": {"total": 12},
+        "id": run_id(1),
+        "group_id": wf["project_id"],
+        "workflow_id": wf["id"],
+        "input": {"customer_id": "CUST-0001"},
+        "node_ids": None,
+        "status": "completed",
+        "progress": 0,
+        "definitions": {},
+        "created_at": at(base, 1),
+        "finished_at": at(base, 1, 32),
+        "source": "scheduled",
+        "output": {"total": 12},
         "workflow": {
-            "id": wf["id"], "group_id": wf["project_id"], "name": "Invoice agent",
-            "type": "flow", "last_updated_at": wf["modified_at"],
+            "id": wf["id"],
+            "group_id": wf["project_id"],
+            "name": "Invoice agent",
+            "type": "flow",
+            "last_updated_at": wf["modified_at"],
             "definition": {"flow_version": "v1", "nodes": [], "edges": [], "runyard": {}},
-            "last_run_at": at(base, 12), "created_at": wf["created_at"], "deleted_at": None,
-            "runs_count": 5, "author_name": None, "description": "", "saved": True,
+            "last_run_at": at(base, 12),
+            "created_at": wf["created_at"],
+            "deleted_at": None,
+            "runs_count": 5,
+            "author_name": None,
+            "description": "",
+            "saved": True,
             "error_handler": None,
         },
-    }  # fmt: skip
+    }
     assert noxus.get("/compat/noxus/v1/runs")["size"] == 50
 
 
@@ -123,8 +139,9 @@ def test_noxus_workflow_runs_accept_page_size_and_size(loaded: tuple[Api, Any, A
     api, _, workflows = loaded
     noxus = Api(api.client, {"X-API-Key": ADMIN_KEY})
     crm = workflows["crm-sync"]["id"]
-    body = noxus.get(f"/compat/noxus/v1/workflows/{crm}/runs",
-                     params={"page": 2, "page_size": 2, "size": 2})  # fmt: skip
+    body = noxus.get(
+        f"/compat/noxus/v1/workflows/{crm}/runs", params={"page": 2, "page_size": 2, "size": 2}
+    )
     assert [r["id"] for r in body["items"]] == newest_first([3, 4, 5, 9, 10])[2:4]
     assert (body["total"], body["pages"]) == (5, 3)
     run = noxus.get(f"/compat/noxus/v1/workflows/{crm}/runs/{run_id(4)}")

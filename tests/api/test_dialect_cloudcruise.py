@@ -47,8 +47,11 @@ def test_the_default_window_is_24_hours_and_limit_defaults_to_1000(
 ) -> None:
     api, _, _workflows = loaded
     old = (datetime.now(UTC) - timedelta(hours=30)).isoformat()
-    admin.post("/api/v1/runs/import", {"runs": [
-        {"id": run_id(50), "workflow_id": "lookup", "created_at": old}]}, expect=200)  # fmt: skip
+    admin.post(
+        "/api/v1/runs/import",
+        {"runs": [{"id": run_id(50), "workflow_id": "lookup", "created_at": old}]},
+        expect=200,
+    )
     assert _ids(api) == newest_first(ALL)
     week_ago = to_rfc3339(datetime.now(UTC) - timedelta(days=7))
     assert _ids(api, {"start_time": week_ago}) == [*newest_first(ALL), run_id(50)]
@@ -124,8 +127,14 @@ def test_get_results_and_interrupt(loaded: tuple[Api, Any, Any]) -> None:
     api, _base, _ = loaded
     result = api.get(f"/compat/cloudcruise/run/{run_id(2)}")
     assert result["input_variables"]["customer_id"] == "CUST-0002"
-    assert result["errors"] == [{"message": "password refused", "error_code": "LOGIN_FAILED",
-                                 "node_id": "login", "created_at": None}]  # fmt: skip
+    assert result["errors"] == [
+        {
+            "message": "password refused",
+            "error_code": "LOGIN_FAILED",
+            "node_id": "login",
+            "created_at": None,
+        }
+    ]
     assert api.get(f"/compat/cloudcruise/run/{run_id(1)}")["data"] == {"total": 12}
     api.post(f"/compat/cloudcruise/run/{run_id(6)}/interrupt", expect=200)
     assert api.get(f"/compat/cloudcruise/run/{run_id(6)}")["status"] == "execution.stopped"

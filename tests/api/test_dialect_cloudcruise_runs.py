@@ -61,8 +61,12 @@ def served(
 
 
 def _start(served: Served, client_id: str, **body: Any) -> str:
-    body = {"workflow_id": "quote", "run_input_variables": {"customer_id": "C-1"},
-            "client_id": client_id, **body}  # fmt: skip
+    body = {
+        "workflow_id": "quote",
+        "run_input_variables": {"customer_id": "C-1"},
+        "client_id": client_id,
+        **body,
+    }
     response = served.cc.post("/run", json=body)
     assert response.status_code == 200, response.text
     return str(response.json()["session_id"])
@@ -133,14 +137,25 @@ def test_an_invalid_parameter_names_it_as_the_sdk_reads_it(served: Served) -> No
         "message": "run_input_variables.customer_id: must be of type string; "
         "run_input_variables.amount: must be of type integer",
         "run_input_variables_errors": [
-            {"field": "/customer_id", "keyword": "type", "message": "must be of type string",
-             "expected": {"type": "string"}},
-            {"field": "/amount", "keyword": "type", "message": "must be of type integer",
-             "expected": {"type": "integer"}},
+            {
+                "field": "/customer_id",
+                "keyword": "type",
+                "message": "must be of type string",
+                "expected": {"type": "string"},
+            },
+            {
+                "field": "/amount",
+                "keyword": "type",
+                "message": "must be of type integer",
+                "expected": {"type": "integer"},
+            },
         ],
-    }  # fmt: skip
-    for option, value in (("webhook", {"metadata": {}}), ("additional_context", {"a": 1}),
-                          ("dry_run", {"enabled": True, "add_to_output": {"a": 1}})):  # fmt: skip
+    }
+    for option, value in (
+        ("webhook", {"metadata": {}}),
+        ("additional_context", {"a": 1}),
+        ("dry_run", {"enabled": True, "add_to_output": {"a": 1}}),
+    ):
         refused = served.cc.post("/run", json={"workflow_id": "quote", option: value})
         assert refused.status_code == 400
         assert refused.json()["message"].startswith(f"{option}"), refused.text
@@ -152,8 +167,10 @@ def test_a_started_run_is_an_ordinary_queued_run(served: Served) -> None:
     session = _start(served, client_id, dry_run={"enabled": True, "add_to_output": None})
     run = served.native.get(f"/api/v1/runs/{session}").json()
     assert (run["status"], run["triggered_by"], run["dry_run"]) == (
-        "queued", f"cloudcruise:{client_id}", True
-    )  # fmt: skip
+        "queued",
+        f"cloudcruise:{client_id}",
+        True,
+    )
     assert run["input"] == {"customer_id": "C-1", "amount": 3}
     assert run["workflow_id"] == served.workflow["id"]
     result = served.cc.get(f"/run/{session}").json()
@@ -175,13 +192,17 @@ def test_the_stream_tells_each_change_until_the_run_ends(served: Served) -> None
         assert (event, queued["event"]) == ("run.event", "run.event")
         assert queued["data"]["event"] == "execution.queued"
         assert queued["data"]["payload"] == {
-            "session_id": session, "workflow_id": served.workflow["id"]
-        }  # fmt: skip
+            "session_id": session,
+            "workflow_id": served.workflow["id"],
+        }
         assert isinstance(queued["data"]["timestamp"], int)
         path = f"/api/v1/runs/{session}"
         served.native.patch(path, json={"status": "running"})
-        step = {"name": "login", "status": "failed",
-                "errors": [{"error_code": "LOGIN_FAILED", "message": "refused"}]}  # fmt: skip
+        step = {
+            "name": "login",
+            "status": "failed",
+            "errors": [{"error_code": "LOGIN_FAILED", "message": "refused"}],
+        }
         served.native.post(f"{path}/steps", json=step)
         served.native.patch(path, json={"status": "failed", "error": "refused"})
         rest = [data["data"] for _, data in events]  # the stream ends with the run
@@ -220,13 +241,18 @@ def test_a_stream_shows_only_its_clients_runs_of_its_project(served: Served) -> 
 def test_what_runyard_does_not_keep_is_a_404_saying_so(served: Served) -> None:
     session = str(uuid.uuid4())
     calls = [
-        ("GET", "/vault?permissioned_user_id=u&domain=d"), ("POST", "/vault"), ("PUT", "/vault"),
-        ("DELETE", "/vault"), ("GET", "/vault/tfa-code?permissioned_user_id=u&domain=d"),
-        ("GET", "/secret-providers"), ("GET", "/secret-providers/p/items"),
+        ("GET", "/vault?permissioned_user_id=u&domain=d"),
+        ("POST", "/vault"),
+        ("PUT", "/vault"),
+        ("DELETE", "/vault"),
+        ("GET", "/vault/tfa-code?permissioned_user_id=u&domain=d"),
+        ("GET", "/secret-providers"),
+        ("GET", "/secret-providers/p/items"),
         ("GET", f"/live/sessions/{session}/connection"),
         ("POST", f"/run/{session}/user_interaction"),
-        ("POST", f"/run/{session}/new_input_variables"), ("POST", f"/webhooks/{session}/replay"),
-    ]  # fmt: skip
+        ("POST", f"/run/{session}/new_input_variables"),
+        ("POST", f"/webhooks/{session}/replay"),
+    ]
     for method, path in calls:
         response = served.cc.request(method, path, json={"domain": "d"})
         assert response.status_code == 404, (path, response.text)

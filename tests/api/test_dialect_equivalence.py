@@ -94,9 +94,9 @@ def _corpus(rng: random.Random, now: datetime) -> list[dict[str, Any]]:
 def corpus(admin: Api) -> tuple[Api, dict[str, str], list[dict[str, Any]], datetime]:
     ids = {}
     for name, kind in WORKFLOWS:
-        body = {"name": name, "type": kind,
-                "parameters": [{"key": "customer", "description": "Portal customer"}]
-                if name == "wf-agent" else []}  # fmt: skip
+        customer = {"key": "customer", "description": "Portal customer"}
+        parameters = [customer] if name == "wf-agent" else []
+        body = {"name": name, "type": kind, "parameters": parameters}
         ids[name] = admin.post("/api/v1/workflows", body, expect=201)["id"]
     now = datetime.now(UTC).replace(microsecond=0)
     runs = _corpus(random.Random(7), now)
@@ -127,8 +127,10 @@ def _filter_by_status(api: Api, vendor: str, word: str, ids: dict[str, str]) -> 
         return [r["session_id"] for r in found]
     items: list[dict[str, Any]] = []
     for offset in range(0, 200, 100):
-        data = api.get("/compat/b3os/v1/workflows/wf-flow/runs",
-                       params={"status": word, "limit": 100, "offset": offset})["data"]  # fmt: skip
+        data = api.get(
+            "/compat/b3os/v1/workflows/wf-flow/runs",
+            params={"status": word, "limit": 100, "offset": offset},
+        )["data"]
         items += data["items"]
     return [i["id"] for i in items]
 
@@ -161,13 +163,17 @@ def test_every_run_renders_its_status_as_the_design_table_says(
     for name in ids:
         if vendor == "polos":
             for kind in ("workflow", "agent", "tool"):
-                for r in client.get("/compat/polos/api/v1/workflows/runs",
-                                    params={"workflow_type": kind, "limit": 1000}):  # fmt: skip
+                for r in client.get(
+                    "/compat/polos/api/v1/workflows/runs",
+                    params={"workflow_type": kind, "limit": 1000},
+                ):
                     seen[r["id"]] = r["status"]
         elif vendor == "b3os":
             for offset in (0, 100):
-                data = client.get(f"/compat/b3os/v1/workflows/{name}/runs",
-                                  params={"limit": 100, "offset": offset})["data"]  # fmt: skip
+                data = client.get(
+                    f"/compat/b3os/v1/workflows/{name}/runs",
+                    params={"limit": 100, "offset": offset},
+                )["data"]
                 seen |= {i["id"]: i["status"] for i in data["items"]}
         elif vendor == "skyvern":
             params = {"page_size": 1000, "include_child_runs": "true"}
@@ -217,8 +223,13 @@ def skyvern_query(rng: random.Random, now: datetime, ids: dict[str, str]) -> Que
         params.append(("error_code", code))
         native.append(("error_code", code))
     if rng.random() < 0.5:
-        return "/compat/skyvern/v1/agents/runs", params, {"x-api-key": ADMIN_KEY}, [
-            *native, ("has_parent", "false")], "workflow_run_id"  # fmt: skip
+        return (
+            "/compat/skyvern/v1/agents/runs",
+            params,
+            {"x-api-key": ADMIN_KEY},
+            [*native, ("has_parent", "false")],
+            "workflow_run_id",
+        )
     name = rng.choice(list(ids))
     native.append(("workflow_id", ids[name]))
     if rng.random() < 0.4:
@@ -233,8 +244,13 @@ def skyvern_query(rng: random.Random, now: datetime, ids: dict[str, str]) -> Que
         params.append(("include_child_runs", "true"))
     else:
         native.append(("has_parent", "false"))
-    return f"/compat/skyvern/v1/workflows/{ids[name]}/runs", params, {"x-api-key": ADMIN_KEY}, (
-        native), "workflow_run_id"  # fmt: skip
+    return (
+        f"/compat/skyvern/v1/workflows/{ids[name]}/runs",
+        params,
+        {"x-api-key": ADMIN_KEY},
+        native,
+        "workflow_run_id",
+    )
 
 
 def polos_query(rng: random.Random, now: datetime, ids: dict[str, str]) -> Query:
@@ -249,8 +265,10 @@ def polos_query(rng: random.Random, now: datetime, ids: dict[str, str]) -> Query
     if rng.random() < 0.5:
         start, end = sorted([_time(now, rng), _time(now, rng)])
         params += [("start_time", to_rfc3339(start)), ("end_time", to_rfc3339(end))]
-        native += [("created_after", to_rfc3339(start)),
-                   ("created_before", to_rfc3339(end + timedelta(microseconds=1)))]  # fmt: skip
+        native += [
+            ("created_after", to_rfc3339(start)),
+            ("created_before", to_rfc3339(end + timedelta(microseconds=1))),
+        ]
     return "/compat/polos/api/v1/workflows/runs", params, {}, native, "id"
 
 
@@ -274,8 +292,7 @@ def cloudcruise_query(rng: random.Random, now: datetime, ids: dict[str, str]) ->
         native.append(("created_before", to_rfc3339(max(before, start))))
     if rng.random() < 0.6:
         words = _pick(rng, vendor_words("cloudcruise"), 3)
-        params.append(("statuses", ",".join(words)) if rng.random() < 0.5
-                      else ("status", words[0]))  # fmt: skip
+        params.append(("statuses", ",".join(words)) if rng.random() < 0.5 else ("status", words[0]))
         sent = words if params[-1][0] == "statuses" else words[:1]
         native += canonical("cloudcruise", sent)
     if rng.random() < 0.4:
@@ -308,8 +325,13 @@ def noxus_query(rng: random.Random, now: datetime, ids: dict[str, str]) -> Query
     if rng.random() < 0.5:
         name = rng.choice(list(ids))
         native.append(("workflow_id", name))
-        return f"/compat/noxus/v1/workflows/{name}/runs", params, {"X-API-Key": ADMIN_KEY}, (
-            native), "id"  # fmt: skip
+        return (
+            f"/compat/noxus/v1/workflows/{name}/runs",
+            params,
+            {"X-API-Key": ADMIN_KEY},
+            native,
+            "id",
+        )
     return "/compat/noxus/v1/runs", params, {"X-API-Key": ADMIN_KEY}, native, "id"
 
 

@@ -37,8 +37,11 @@ def test_workflows_list_and_get_in_noxus_words(loaded: tuple[Api, Api, Any]) -> 
     invoice = workflows["invoice-agent"]
     one = noxus.get(f"{NX}/v1/workflows/{invoice['id']}")
     assert one == noxus.get(f"{NX}/v1/workflows/invoice-agent")
-    assert (one["id"], one["name"], one["group_id"]) == (invoice["id"], "Invoice agent",
-                                                         invoice["project_id"])  # fmt: skip
+    assert (one["id"], one["name"], one["group_id"]) == (
+        invoice["id"],
+        "Invoice agent",
+        invoice["project_id"],
+    )
     assert one["definition"] == {"flow_version": "v1", "nodes": [], "edges": [], "runyard": {}}
     assert one["runs_count"] == 5
 
@@ -46,11 +49,20 @@ def test_workflows_list_and_get_in_noxus_words(loaded: tuple[Api, Api, Any]) -> 
 def test_running_a_workflow_queues_an_ordinary_run(loaded: tuple[Api, Api, Any]) -> None:
     admin, noxus, workflows = loaded
     crm = workflows["crm-sync"]
-    started = noxus.post(f"{NX}/v1/workflows/{crm['id']}/runs",
-                         {"input": {"account": "Ada"}, "callback_url": "https://example.com/cb",
-                          "workflow_version_id": crm["version_id"]}, expect=200)  # fmt: skip
+    started = noxus.post(
+        f"{NX}/v1/workflows/{crm['id']}/runs",
+        {
+            "input": {"account": "Ada"},
+            "callback_url": "https://example.com/cb",
+            "workflow_version_id": crm["version_id"],
+        },
+        expect=200,
+    )
     assert (started["status"], started["input"], started["workflow_id"]) == (
-        "queued", {"account": "Ada"}, crm["id"])  # fmt: skip
+        "queued",
+        {"account": "Ada"},
+        crm["id"],
+    )
     native = admin.get(f"/api/v1/runs/{started['id']}")
     assert (native["status"], native["trigger_type"]) == ("queued", "api")
     assert native["webhook_callback_url"] == "https://example.com/cb"
@@ -116,22 +128,41 @@ def test_what_runyard_does_not_keep(loaded: tuple[Api, Api, Any]) -> None:
         ("POST", "/v1/workflows/nope/runs", {"input": {}}, 404, None),
         ("POST", "/v1/workflows/crm-sync/runs", {"input": []}, 422, ["body", "input"]),
         ("POST", "/v1/workflows/crm-sync/runs", {"inputs": {}}, 422, ["body", "inputs"]),
-        ("POST", "/v1/workflows/crm-sync/runs",
-         {"workflow_version_id": "0d1a1ec7-0000-4000-8000-000000000000"}, 422,
-         ["body", "workflow_version_id"]),
-        ("POST", "/v1/workflows/crm-sync/runs", {"callback_url": "ftp://x"}, 422,
-         ["body", "callback_url"]),
+        (
+            "POST",
+            "/v1/workflows/crm-sync/runs",
+            {"workflow_version_id": "0d1a1ec7-0000-4000-8000-000000000000"},
+            422,
+            ["body", "workflow_version_id"],
+        ),
+        (
+            "POST",
+            "/v1/workflows/crm-sync/runs",
+            {"callback_url": "ftp://x"},
+            422,
+            ["body", "callback_url"],
+        ),
         ("POST", "/v1/runs/search", {}, 422, ["body", "query"]),
         ("POST", "/v1/runs/search", {"query": "x", "limit": 0}, 422, ["body", "limit"]),
         ("POST", "/v1/runs/search", {"query": "x", "exact": False}, 422, ["body", "exact"]),
-        ("POST", "/v1/runs/search", {"query": "x", "search_in": ["output"]}, 422,
-         ["body", "search_in"]),
-        ("POST", "/v1/runs/search", {"query": "x", "search_in": ["title"]}, 422,
-         ["body", "search_in", 0]),
+        (
+            "POST",
+            "/v1/runs/search",
+            {"query": "x", "search_in": ["output"]},
+            422,
+            ["body", "search_in"],
+        ),
+        (
+            "POST",
+            "/v1/runs/search",
+            {"query": "x", "search_in": ["title"]},
+            422,
+            ["body", "search_in", 0],
+        ),
         ("GET", "/v1/runs/nope/events", None, 404, None),
         ("GET", f"/v1/runs/{run_id(2)}/events?etag=1", None, 422, ["query", "etag"]),
     ],
-)  # fmt: skip
+)
 def test_bad_calls_in_noxus_envelope(
     loaded: tuple[Api, Api, Any],
     method: str,
@@ -153,9 +184,14 @@ def test_bad_calls_in_noxus_envelope(
 def test_a_bad_key_is_a_401(loaded: tuple[Api, Api, Any], key: str | None) -> None:
     _, noxus, _ = loaded
     anonymous = Api(noxus.client, {"X-API-Key": key} if key else {})
-    for method, path in [("GET", "/v1/workflows"), ("GET", "/v1/workflows/crm-sync"),
-                         ("POST", "/v1/workflows/crm-sync/runs"), ("POST", "/v1/runs/search"),
-                         ("GET", f"/v1/runs/{run_id(2)}/events"), ("GET", "/v1/nodes"),
-                         ("GET", "/v1/knowledge-bases")]:  # fmt: skip
+    for method, path in [
+        ("GET", "/v1/workflows"),
+        ("GET", "/v1/workflows/crm-sync"),
+        ("POST", "/v1/workflows/crm-sync/runs"),
+        ("POST", "/v1/runs/search"),
+        ("GET", f"/v1/runs/{run_id(2)}/events"),
+        ("GET", "/v1/nodes"),
+        ("GET", "/v1/knowledge-bases"),
+    ]:
         body = anonymous.call(method, NX + path, 401, json={"query": "x"})
         assert isinstance(body["detail"], str)

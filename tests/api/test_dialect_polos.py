@@ -26,8 +26,9 @@ def _ids(api: Api, **params: Any) -> list[str]:
 
 def test_a_summary_carries_every_key_nulls_included(loaded: tuple[Api, Any, Any]) -> None:
     api, base, _ = loaded
-    runs = api.get(f"{ROOT}/workflows/runs", params={"workflow_id": "crm-sync", "limit": 1,
-                                                      "offset": 4})  # fmt: skip
+    runs = api.get(
+        f"{ROOT}/workflows/runs", params={"workflow_id": "crm-sync", "limit": 1, "offset": 4}
+    )
     assert runs == [
         {
             "id": run_id(3),
@@ -65,8 +66,13 @@ def test_start_and_end_time_are_both_inclusive(loaded: tuple[Api, Any, Any]) -> 
 def test_statuses_render_in_polos_words(loaded: tuple[Api, Any, Any]) -> None:
     api, _, _ = loaded
     words = {r["id"]: r["status"] for r in api.get(f"{ROOT}/workflows/runs")}
-    assert words == {run_id(3): "running", run_id(4): "queued", run_id(5): "queued",
-                     run_id(9): "pending_cancel", run_id(10): "cancelled"}  # fmt: skip
+    assert words == {
+        run_id(3): "running",
+        run_id(4): "queued",
+        run_id(5): "queued",
+        run_id(9): "pending_cancel",
+        run_id(10): "cancelled",
+    }
 
 
 def test_invoke_get_and_cancel_an_execution(loaded: tuple[Api, Any, Any]) -> None:
@@ -87,9 +93,16 @@ def test_invoke_get_and_cancel_an_execution(loaded: tuple[Api, Any, Any]) -> Non
 
 @pytest.mark.parametrize(
     "params",
-    [{"workflow_type": "flow"}, {"limit": "0"}, {"limit": "1001"}, {"offset": "-1"},
-     {"limit": "ten"}, {"start_time": "2026-01-01"}, {"end_time": "soon"}],
-)  # fmt: skip
+    [
+        {"workflow_type": "flow"},
+        {"limit": "0"},
+        {"limit": "1001"},
+        {"offset": "-1"},
+        {"limit": "ten"},
+        {"start_time": "2026-01-01"},
+        {"end_time": "soon"},
+    ],
+)
 def test_bad_parameters_get_400_in_the_polos_envelope(
     loaded: tuple[Api, Any, Any], params: dict[str, str]
 ) -> None:
@@ -102,8 +115,9 @@ def test_bad_parameters_get_400_in_the_polos_envelope(
 
 def test_the_project_header_and_auth(admin: Api) -> None:
     project = admin.post("/api/v1/projects", {"name": "other"}, expect=201)["id"]
-    key = admin.post(f"/api/v1/projects/{project}/api-keys", {"name": "k", "role": "read"},
-                     expect=201)["key"]  # fmt: skip
+    key = admin.post(
+        f"/api/v1/projects/{project}/api-keys", {"name": "k", "role": "read"}, expect=201
+    )["key"]
     default = admin.get("/api/v1/projects")["items"]
     default_id = next(p["id"] for p in default if p["name"] == "default")
     client = admin.client
@@ -113,8 +127,10 @@ def test_the_project_header_and_auth(admin: Api) -> None:
     assert client.get(url, headers={"X-Project-ID": "abc"}).status_code == 400
     # A project but no credential: 401; a key of another project: 403.
     r = client.get(url, headers={"X-Project-ID": project})
-    assert (r.status_code, r.json()) == (401, {"error": "Not authenticated",
-                                               "error_type": "UNAUTHORIZED"})  # fmt: skip
+    assert (r.status_code, r.json()) == (
+        401,
+        {"error": "Not authenticated", "error_type": "UNAUTHORIZED"},
+    )
     r = client.get(url, headers={"X-Project-ID": default_id, "Authorization": f"Bearer {key}"})
     assert (r.status_code, r.json()["error_type"]) == (403, "PROJECT_ACCESS_FORBIDDEN")
     # Bearer, or the polos_auth cookie, with the key's own project: 200.

@@ -30,13 +30,20 @@ def test_a_batch_queues_every_run_in_order(loaded: tuple[Api, Api, str]) -> None
     admin, polos, _ = loaded
     body = {
         "workflows": [
-            {"workflow_id": "crm-sync", "payload": {"account": "Ada"}, "initial_state": None,
-             "run_timeout_seconds": None, "queue_name": "q"},
+            {
+                "workflow_id": "crm-sync",
+                "payload": {"account": "Ada"},
+                "initial_state": None,
+                "run_timeout_seconds": None,
+                "queue_name": "q",
+            },
             {"workflow_id": "lookup", "payload": None},
             {"workflow_id": "crm-sync", "payload": {"account": "Bo"}},
         ],
-        "wait_for_subworkflow": False, "session_id": "s-1", "user_id": "u-1",
-    }  # fmt: skip
+        "wait_for_subworkflow": False,
+        "session_id": "s-1",
+        "user_id": "u-1",
+    }
     executions = polos.post(BATCH, body, expect=200)["executions"]
     assert len(executions) == 3
     runs = [admin.get(f"/api/v1/runs/{e['execution_id']}") for e in executions]
@@ -55,16 +62,28 @@ def test_a_batch_queues_every_run_in_order(loaded: tuple[Api, Api, str]) -> None
 @pytest.mark.parametrize(
     ("items", "status", "words"),
     [
-        ([{"workflow_id": "crm-sync"}, {"workflow_id": "nope"}], 404,
-         "workflows.1.workflow_id: workflow 'nope' does not exist"),
-        ([{"workflow_id": "crm-sync"}, {"payload": {}}], 400,
-         "workflows.1.workflow_id: Field required"),
-        ([{"workflow_id": "crm-sync"}, {"workflow_id": "lookup", "payload": [1]}], 400,
-         "workflows.1.payload"),
-        ([{"workflow_id": "lookup"}, {"workflow_id": "crm-sync", "payload": {"account": 5}}],
-         400, "workflows.1.payload.account"),
+        (
+            [{"workflow_id": "crm-sync"}, {"workflow_id": "nope"}],
+            404,
+            "workflows.1.workflow_id: workflow 'nope' does not exist",
+        ),
+        (
+            [{"workflow_id": "crm-sync"}, {"payload": {}}],
+            400,
+            "workflows.1.workflow_id: Field required",
+        ),
+        (
+            [{"workflow_id": "crm-sync"}, {"workflow_id": "lookup", "payload": [1]}],
+            400,
+            "workflows.1.payload",
+        ),
+        (
+            [{"workflow_id": "lookup"}, {"workflow_id": "crm-sync", "payload": {"account": 5}}],
+            400,
+            "workflows.1.payload.account",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_item_queues_nothing_and_names_itself(
     loaded: tuple[Api, Api, str], items: list[dict[str, Any]], status: int, words: str
 ) -> None:
@@ -83,7 +102,9 @@ def test_who_may_batch(loaded: tuple[Api, Api, str]) -> None:
     assert no_project.post(BATCH, one, expect=400)["error_type"] == "BAD_REQUEST"
     no_key = Api(polos.client, {"X-Project-ID": project})
     assert no_key.post(BATCH, one, expect=401) == {
-        "error": "Not authenticated", "error_type": "UNAUTHORIZED"}  # fmt: skip
+        "error": "Not authenticated",
+        "error_type": "UNAUTHORIZED",
+    }
     bad_key = Api(polos.client, {"X-Project-ID": project, "Authorization": "Bearer ry_nope"})
     assert bad_key.post(BATCH, one, expect=401)["error_type"] == "UNAUTHORIZED"
     other, _ = admin.new_project("batch-other", role="write")

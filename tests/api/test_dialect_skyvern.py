@@ -37,30 +37,56 @@ def test_a_run_renders_with_every_key_of_the_seed(loaded: tuple[Api, Any, Any]) 
             "workflow_id": wf["version_id"],
             "workflow_permanent_id": wf["id"],
             "organization_id": wf["project_id"],
-            "browser_session_id": None, "browser_profile_id": None, "debug_session_id": None,
+            "browser_session_id": None,
+            "browser_profile_id": None,
+            "debug_session_id": None,
             "status": "failed",
-            "extra_http_headers": None, "cdp_connect_headers": None, "proxy_location": None,
-            "webhook_callback_url": None, "webhook_failure_reason": None,
-            "totp_verification_url": None, "totp_identifier": None,
-            "failure_reason": "bad password", "failure_category": None,
+            "extra_http_headers": None,
+            "cdp_connect_headers": None,
+            "proxy_location": None,
+            "webhook_callback_url": None,
+            "webhook_failure_reason": None,
+            "totp_verification_url": None,
+            "totp_identifier": None,
+            "failure_reason": "bad password",
+            "failure_category": None,
             "parent_workflow_run_id": None,
             "workflow_title": "Invoice agent",
-            "max_screenshot_scrolls": None, "max_elapsed_time_minutes": None,
-            "browser_address": None, "run_with": None, "script_run": None, "job_id": None,
-            "depends_on_workflow_run_id": None, "sequential_key": None,
-            "ai_fallback": None, "code_gen": None,
-            "trigger_type": "api", "workflow_schedule_id": None,
-            "ignore_inherited_workflow_system_prompt": False, "copilot_session_id": None,
-            "credits_used": 0, "cached_credits_used": 0,
+            "max_screenshot_scrolls": None,
+            "max_elapsed_time_minutes": None,
+            "browser_address": None,
+            "run_with": None,
+            "script_run": None,
+            "job_id": None,
+            "depends_on_workflow_run_id": None,
+            "sequential_key": None,
+            "ai_fallback": None,
+            "code_gen": None,
+            "trigger_type": "api",
+            "workflow_schedule_id": None,
+            "ignore_inherited_workflow_system_prompt": False,
+            "copilot_session_id": None,
+            "credits_used": 0,
+            "cached_credits_used": 0,
             "queued_at": None,
-            "started_at": at(base, 2, 1), "finished_at": at(base, 2, 4),
-            "created_at": at(base, 2), "modified_at": runs[0]["modified_at"],
+            "started_at": at(base, 2, 1),
+            "finished_at": at(base, 2, 4),
+            "created_at": at(base, 2),
+            "modified_at": runs[0]["modified_at"],
         }
-    ]  # fmt: skip
+    ]
 
 
-@pytest.mark.parametrize("path", ["/v1/agents/runs", "/v1/workflows/runs", "/api/v1/workflows/runs",
-                                  "/v1/agents/runs/", "/v1/workflows/runs/"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/agents/runs",
+        "/v1/workflows/runs",
+        "/api/v1/workflows/runs",
+        "/v1/agents/runs/",
+        "/v1/workflows/runs/",
+    ],
+)
 def test_the_organisation_list_pages_by_10_and_leaves_out_child_runs(
     loaded: tuple[Api, Any, Any], path: str
 ) -> None:
@@ -148,8 +174,12 @@ def test_bad_times_and_tags_on_the_workflow_list(loaded: tuple[Api, Any, Any]) -
     api, _, workflows = loaded
     path = f"/compat/skyvern/v1/agents/{workflows['crm-sync']['id']}/runs"
     too_many = ",".join(f"k{i}:v" for i in range(21))
-    for params in ({"created_at_start": "yesterday"}, {"created_at_end": "2026-01-01T00:00:00"},
-                   {"tags": "production"}, {"tags": too_many}):  # fmt: skip
+    for params in (
+        {"created_at_start": "yesterday"},
+        {"created_at_end": "2026-01-01T00:00:00"},
+        {"tags": "production"},
+        {"tags": too_many},
+    ):
         assert api.get(path, expect=422, params=params)["detail"][0]["loc"][0] == "query"
 
 

@@ -24,8 +24,13 @@ EVENT_RUN = run_id(40)  # started by an event: Skyvern reads it as a webhook
 def loaded(request: pytest.FixtureRequest) -> Iterator[tuple[Api, Api, dict[str, Any]]]:
     """(the native admin client, a Skyvern client, the corpus' workflows) on one database."""
     with corpus_per_module(request) as (admin, workflows):
-        event = {"id": EVENT_RUN, "workflow_id": "lookup", "status": "completed",
-                 "trigger_type": "event", "created_at": "2020-01-01T00:00:00Z"}  # fmt: skip
+        event = {
+            "id": EVENT_RUN,
+            "workflow_id": "lookup",
+            "status": "completed",
+            "trigger_type": "event",
+            "created_at": "2020-01-01T00:00:00Z",
+        }
         admin.post("/api/v1/runs/import", {"runs": [event]}, expect=200)
         yield admin, Api(admin.client, {"x-api-key": ADMIN_KEY}), workflows
 
@@ -37,22 +42,38 @@ def _start(sky: Api, body: dict[str, Any], path: str = "/v1/run/agents", **kw: A
 def test_run_workflow_queues_an_ordinary_run_on_either_path(loaded: tuple[Api, Api, Any]) -> None:
     admin, sky, workflows = loaded
     crm = workflows["crm-sync"]
-    started = _start(sky, {"agent_id": crm["id"], "parameters": {"account": "Ada"},
-                           "webhook_url": "https://example.com/hook", "run_metadata": {"env": "qa"},
-                           "extra_http_headers": {"X-A": "1"}, "proxy_location": "RESIDENTIAL",
-                           "title": "ignored"},
-                     headers={"x-user-agent": "skyvern-ui", "x-max-steps-override": "3"},
-                     expect=200)  # fmt: skip
+    started = _start(
+        sky,
+        {
+            "agent_id": crm["id"],
+            "parameters": {"account": "Ada"},
+            "webhook_url": "https://example.com/hook",
+            "run_metadata": {"env": "qa"},
+            "extra_http_headers": {"X-A": "1"},
+            "proxy_location": "RESIDENTIAL",
+            "title": "ignored",
+        },
+        headers={"x-user-agent": "skyvern-ui", "x-max-steps-override": "3"},
+        expect=200,
+    )
     assert (started["run_type"], started["status"], started["step_count"]) == (
-        "workflow_run", "queued", 0)  # fmt: skip
+        "workflow_run",
+        "queued",
+        0,
+    )
     assert started["run_request"] == {
-        "workflow_id": crm["id"], "parameters": {"account": "Ada"},
-        "webhook_url": "https://example.com/hook", "extra_http_headers": {"X-A": "1"},
+        "workflow_id": crm["id"],
+        "parameters": {"account": "Ada"},
+        "webhook_url": "https://example.com/hook",
+        "extra_http_headers": {"X-A": "1"},
         "run_metadata": {"env": "qa"},
-    }  # fmt: skip
+    }
     native = admin.get(f"/api/v1/runs/{started['run_id']}")
     assert (native["status"], native["workflow_id"], native["input"]) == (
-        "queued", crm["id"], {"account": "Ada"})  # fmt: skip
+        "queued",
+        crm["id"],
+        {"account": "Ada"},
+    )
     assert (native["trigger_type"], native["tags"]) == ("api", {"env": "qa"})
     assert native["webhook_callback_url"] == "https://example.com/hook"
     # The legacy path, the workflow_id alias and a runyard name name the same workflow.
@@ -67,16 +88,22 @@ def test_run_workflow_queues_an_ordinary_run_on_either_path(loaded: tuple[Api, A
     ("body", "status", "loc"),
     [
         ({"parameters": {}}, 422, ["body", "agent_id"]),
-        ({"agent_id": "crm-sync", "parameters": {"account": 5}}, 422,
-         ["body", "parameters", "account"]),
+        (
+            {"agent_id": "crm-sync", "parameters": {"account": 5}},
+            422,
+            ["body", "parameters", "account"],
+        ),
         ({"agent_id": "crm-sync", "parameters": ["x"]}, 422, ["body", "parameters"]),
-        ({"agent_id": "crm-sync", "browser_session_id": "pbs_1"}, 422,
-         ["body", "browser_session_id"]),
+        (
+            {"agent_id": "crm-sync", "browser_session_id": "pbs_1"},
+            422,
+            ["body", "browser_session_id"],
+        ),
         ({"agent_id": "crm-sync", "no_such_field": 1}, 422, ["body", "no_such_field"]),
         ({"agent_id": "crm-sync", "workflow_id": "lookup"}, 422, ["body", "workflow_id"]),
         ({"agent_id": "no-such-workflow"}, 404, None),
     ],
-)  # fmt: skip
+)
 def test_run_workflow_refusals_name_the_field(
     loaded: tuple[Api, Api, Any], body: dict[str, Any], status: int, loc: list[Any] | None
 ) -> None:
@@ -96,11 +123,16 @@ def test_templates_and_keys(loaded: tuple[Api, Api, Any]) -> None:
     assert "template" in answer["detail"]
     reader, _ = admin.new_project("skyvern-readers", role="read")
     secret = reader.headers["Authorization"].removeprefix("Bearer ")
-    refused = sky.post(f"{SK}/v1/run/agents", {"agent_id": "x"}, expect=403,
-                       headers={"x-api-key": secret})  # fmt: skip
+    refused = sky.post(
+        f"{SK}/v1/run/agents", {"agent_id": "x"}, expect=403, headers={"x-api-key": secret}
+    )
     assert isinstance(refused["detail"], str)
-    for method, path in [("GET", "/v1/runs"), ("GET", "/v1/agents"), ("POST", "/v1/runs/cancel"),
-                         ("GET", f"/v1/runs/{run_id(2)}/timeline")]:  # fmt: skip
+    for method, path in [
+        ("GET", "/v1/runs"),
+        ("GET", "/v1/agents"),
+        ("POST", "/v1/runs/cancel"),
+        ("GET", f"/v1/runs/{run_id(2)}/timeline"),
+    ]:
         bad = sky.call(method, f"{SK}{path}", 403, headers={"x-api-key": "ry_wrong"}, json={})
         assert bad == {"detail": "invalid or revoked API key"}
         missing = Api(sky.client, {}).call(method, f"{SK}{path}", 403, json={})
@@ -127,13 +159,22 @@ def test_get_runs_v2_lists_top_level_runs_as_the_native_api(loaded: tuple[Api, A
     assert ids(trigger_type="webhook", page_size=100) == [run_id(4), EVENT_RUN]
     item = sky.get(f"{SK}/v1/runs", params={"search_key": "cust-0002"})[0]
     assert item == {
-        "task_run_id": run_id(2), "run_id": run_id(2), "task_run_type": "workflow_run",
-        "status": "failed", "title": "Invoice agent", "started_at": item["started_at"],
-        "finished_at": item["finished_at"], "created_at": item["created_at"],
-        "workflow_permanent_id": workflows["invoice-agent"]["id"], "workflow_deleted": False,
-        "script_run": False, "trigger_type": "api", "attempt": 1, "retry_pending": False,
+        "task_run_id": run_id(2),
+        "run_id": run_id(2),
+        "task_run_type": "workflow_run",
+        "status": "failed",
+        "title": "Invoice agent",
+        "started_at": item["started_at"],
+        "finished_at": item["finished_at"],
+        "created_at": item["created_at"],
+        "workflow_permanent_id": workflows["invoice-agent"]["id"],
+        "workflow_deleted": False,
+        "script_run": False,
+        "trigger_type": "api",
+        "attempt": 1,
+        "retry_pending": False,
         "next_attempt_at": None,
-    }  # fmt: skip
+    }
     listed = sky.get(f"{SK}/v1/agents/runs", params={"search_key": EVENT_RUN})
     assert [r["trigger_type"] for r in listed] == ["webhook"]
 
@@ -171,8 +212,8 @@ def test_bulk_cancel_reports_what_it_could_not_cancel(loaded: tuple[Api, Api, An
     assert other.get(f"/api/v1/runs/{their_run}")["status"] == "queued"
     too_many = sky.post(f"{SK}/v1/runs/cancel", {"run_ids": ["x"] * 101}, expect=422)
     assert too_many["detail"][0]["loc"] == ["body", "run_ids"]
-    assert sky.post(f"{SK}/v1/runs/cancel", {}, expect=422)["detail"][0]["loc"] == [
-        "body", "run_ids"]  # fmt: skip
+    no_ids = sky.post(f"{SK}/v1/runs/cancel", {}, expect=422)
+    assert no_ids["detail"][0]["loc"] == ["body", "run_ids"]
 
 
 def test_retry_starts_a_new_run_of_an_ended_one(loaded: tuple[Api, Api, Any]) -> None:
@@ -180,7 +221,9 @@ def test_retry_starts_a_new_run_of_an_ended_one(loaded: tuple[Api, Api, Any]) ->
     for path in ("/v1/agents/runs", "/v1/workflows/runs"):
         retried = sky.post(f"{SK}{path}/{run_id(12)}/retry", expect=200)
         assert (retried["status"], retried["run_request"]["workflow_id"]) == (
-            "queued", admin.get(f"/api/v1/runs/{run_id(12)}")["workflow_id"])  # fmt: skip
+            "queued",
+            admin.get(f"/api/v1/runs/{run_id(12)}")["workflow_id"],
+        )
         native = admin.get(f"/api/v1/runs/{retried['run_id']}")
         assert (native["source_run_id"], native["status"]) == (run_id(12), "queued")
         admin.post(f"/api/v1/runs/{retried['run_id']}/cancel", expect=200)
@@ -201,14 +244,17 @@ def test_get_run_and_its_timeline(loaded: tuple[Api, Api, Any]) -> None:
     )
     timeline = sky.get(f"{SK}/v1/runs/{run_id(2)}/timeline")  # imported: steps, no history
     assert [(e["type"], e["block"]["label"], e["block"]["status"]) for e in timeline] == [
-        ("block", "login", "failed")]  # fmt: skip
+        ("block", "login", "failed")
+    ]
     block = timeline[0]["block"]
     assert (block["block_type"], block["error_codes"], block["failure_reason"]) == (
-        "code", ["LOGIN_FAILED"], "password refused")  # fmt: skip
+        "code",
+        ["LOGIN_FAILED"],
+        "password refused",
+    )
     started = _start(sky, {"agent_id": "lookup"}, expect=200)["run_id"]
     sky.post(f"{SK}/v1/runs/{started}/cancel", expect=200)
-    admin.post(f"/api/v1/runs/{started}/steps", {"name": "late", "status": "completed"},
-               expect=201)  # fmt: skip
+    admin.post(f"/api/v1/runs/{started}/steps", {"name": "late", "status": "completed"}, expect=201)
     entries = sky.get(f"{SK}/v1/runs/{started}/timeline")
     thoughts = [e["thought"]["output"] for e in entries if e["type"] == "thought"]
     assert thoughts == [{"status": "canceled", "attempt": 1}, {"status": "queued", "attempt": 1}]
@@ -229,7 +275,10 @@ def test_workflows_list_get_and_delete(loaded: tuple[Api, Api, Any]) -> None:
     one = sky.get(f"{SK}/v1/agents/{invoice['id']}")
     assert one == sky.get(f"{SK}/v1/workflows/invoice-agent")
     assert (one["workflow_id"], one["title"], one["version"]) == (
-        invoice["version_id"], "Invoice agent", invoice["version"])  # fmt: skip
+        invoice["version_id"],
+        "Invoice agent",
+        invoice["version"],
+    )
     params = one["workflow_definition"]["parameters"]
     assert [(p["key"], p["description"], p["workflow_parameter_type"]) for p in params] == [
         ("customer_id", "Customer to bill", "string"),
@@ -238,12 +287,16 @@ def test_workflows_list_get_and_delete(loaded: tuple[Api, Api, Any]) -> None:
     assert sky.get(f"{SK}/v1/agents", params={"search_key": "INVOICE"}) == [one]
     assert sky.get(f"{SK}/v1/agents", params={"title": "invoice"}) == [one]
     assert len(sky.get(f"{SK}/v1/agents", params={"page": 2, "page_size": 2})) == len(native) - 2
-    for empty in ({"status": "draft"}, {"only_templates": "true"}, {"folder_id": "f"},
-                  {"tags": "env:prod"}):  # fmt: skip
+    for empty in (
+        {"status": "draft"},
+        {"only_templates": "true"},
+        {"folder_id": "f"},
+        {"tags": "env:prod"},
+    ):
         assert sky.get(f"{SK}/v1/agents", params=empty) == []
     assert sky.get(f"{SK}/v1/agents", params={"status": "published", "search_key": "invoice"})
-    assert sky.get(f"{SK}/v1/agents", expect=422, params={"status": "live"})["detail"][0][
-        "loc"] == ["query", "status", 0]  # fmt: skip
+    bad_status = sky.get(f"{SK}/v1/agents", expect=422, params={"status": "live"})
+    assert bad_status["detail"][0]["loc"] == ["query", "status", 0]
     assert sky.get(f"{SK}/v1/agents/{invoice['id']}", expect=404, params={"version": 9})
     assert sky.get(f"{SK}/v1/agents/no-such-workflow", expect=404)["detail"]
     made = admin.post("/api/v1/workflows", {"name": "to-delete"}, expect=201)

@@ -114,10 +114,14 @@ KNOWN = [
     ("cloudcruise", "GET", "/run/{session_id}", f"/run/{run_id(12)}"),
     ("cloudcruise", "POST", "/run/{session_id}/interrupt", f"/run/{run_id(4)}/interrupt"),
     ("noxus", "GET", "/v1/runs", "/v1/runs"),
-    ("noxus", "GET", "/v1/workflows/{workflow_id}/runs/{run_id}",
-     f"/v1/workflows/invoice-agent/runs/{run_id(1)}"),
+    (
+        "noxus",
+        "GET",
+        "/v1/workflows/{workflow_id}/runs/{run_id}",
+        f"/v1/workflows/invoice-agent/runs/{run_id(1)}",
+    ),
     ("noxus", "POST", "/v1/runs/{run_id}/stop", f"/v1/runs/{run_id(7)}/stop"),
-]  # fmt: skip
+]
 
 
 def test_answers_with_data_conform_to_the_documents(served: Served) -> None:

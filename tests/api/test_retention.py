@@ -26,8 +26,13 @@ DAY = timedelta(days=1)
 
 def _import(api: Api, days_ago: int, status: str, **extra: Any) -> str:
     created = (utcnow() - days_ago * DAY).isoformat().replace("+00:00", "Z")
-    run = {"id": str(uuid.uuid4()), "workflow_id": "invoice-agent", "status": status,
-           "created_at": created, **extra}  # fmt: skip
+    run = {
+        "id": str(uuid.uuid4()),
+        "workflow_id": "invoice-agent",
+        "status": status,
+        "created_at": created,
+        **extra,
+    }
     api.post("/api/v1/runs/import", {"runs": [run]}, expect=200)
     return run["id"]
 
@@ -60,14 +65,30 @@ def test_prune_deletes_old_ended_runs_with_all_they_own_and_nothing_else(
     past.cancel(principal, triggered.id)
     old = [
         triggered.id,
-        _import(admin, 95, "failed", input={"customer_id": "CUST-OLD"}, tags={"env": "prod"},
-                steps=[{"name": "login", "status": "failed",
-                        "errors": [{"error_code": "LOGIN_FAILED", "message": "no"}]}]),
+        _import(
+            admin,
+            95,
+            "failed",
+            input={"customer_id": "CUST-OLD"},
+            tags={"env": "prod"},
+            steps=[
+                {
+                    "name": "login",
+                    "status": "failed",
+                    "errors": [{"error_code": "LOGIN_FAILED", "message": "no"}],
+                }
+            ],
+        ),
         _import(admin, 91, "completed"),
-    ]  # fmt: skip
+    ]
     old_but_live = _import(admin, 120, "queued")
-    failing = [{"name": "s", "status": "failed",
-                "errors": [{"error_code": "LOGIN_FAILED", "message": "no"}]}]  # fmt: skip
+    failing = [
+        {
+            "name": "s",
+            "status": "failed",
+            "errors": [{"error_code": "LOGIN_FAILED", "message": "no"}],
+        }
+    ]
     recent = _import(admin, 10, "failed", tags={"env": "prod"}, steps=failing)
     other, _ = admin.new_project("other")
     make_workflow(other)

@@ -36,8 +36,9 @@ def test_lines_come_back_in_order_page_by_page(admin: Api) -> None:
     for chunk in range(5):
         messages = [f"line {chunk * 100 + n}" for n in range(100)]
         assert _append(admin, run_id, *messages, level="warning", step="fetch") == {
-            "accepted": 100, "dropped": 0,
-        }  # fmt: skip
+            "accepted": 100,
+            "dropped": 0,
+        }
     seen: list[str] = []
     cursor = None
     for _ in range(20):
@@ -61,12 +62,14 @@ def test_bad_requests_name_the_field(admin: Api) -> None:
     run_id = _run(admin)
     logs = f"/api/v1/runs/{run_id}/logs"
     assert admin.get(logs, expect=422, params={"cursor": "nope"})["errors"][0]["loc"] == [
-        "query", "cursor",
-    ]  # fmt: skip
+        "query",
+        "cursor",
+    ]
     assert admin.get(logs, expect=422, params={"limit": 0})["errors"][0]["loc"][-1] == "limit"
     assert admin.get(logs, expect=422, params={"level": "x"})["errors"][0]["loc"] == [
-        "query", "level",
-    ]  # fmt: skip
+        "query",
+        "level",
+    ]
     bad_level = {"lines": [{"message": "m", "level": "loud"}]}
     assert admin.post(logs, bad_level, expect=422)["errors"][0]["loc"][-1] == "level"
     missing = "/api/v1/runs/00000000-0000-4000-8000-000000000000/logs"
@@ -79,8 +82,11 @@ def test_bad_requests_name_the_field(admin: Api) -> None:
 def small_cap(database_url: str) -> Iterator[Api]:
     """A server keeping 5 lines (or 200 bytes) of each run's log."""
     db = Database.connect(database_url, pool_size=4)
-    settings = Settings(database_url=database_url, bootstrap_api_key=ADMIN_KEY,
-                        log_cap=LogCap(max_lines=5, max_bytes=400))  # fmt: skip
+    settings = Settings(
+        database_url=database_url,
+        bootstrap_api_key=ADMIN_KEY,
+        log_cap=LogCap(max_lines=5, max_bytes=400),
+    )
     with TestClient(create_app(settings, db)) as client:
         yield Api(client, {"Authorization": f"Bearer {ADMIN_KEY}"})
     db.dispose()
@@ -132,15 +138,22 @@ def test_following_a_log_streams_lines_until_the_run_ends(admin: Api) -> None:
     writer.join()
     assert [d["message"] for e, d in got if e == "log"] == ["before", "live 0", "live 1", "live 2"]
     assert got[-1] == ("end", {"status": "completed"})
-    admin.get("/api/v1/runs/00000000-0000-4000-8000-000000000000/logs",
-              params={"follow": "true"}, expect=404)  # fmt: skip
+    admin.get(
+        "/api/v1/runs/00000000-0000-4000-8000-000000000000/logs",
+        params={"follow": "true"},
+        expect=404,
+    )
 
 
 def test_pruning_a_run_deletes_its_log(admin: Api, app_client: TestClient) -> None:
     make_workflow(admin)
     old = "0190d7a0-0000-7000-8000-000000000001"
-    record = {"id": old, "workflow_id": "invoice-agent", "status": "completed",
-              "created_at": "2020-01-01T00:00:00Z"}  # fmt: skip
+    record = {
+        "id": old,
+        "workflow_id": "invoice-agent",
+        "status": "completed",
+        "created_at": "2020-01-01T00:00:00Z",
+    }
     admin.post("/api/v1/runs/import", {"runs": [record]}, expect=200)
     _append(admin, old, "one", "two")
     db: Database = app_client.app.state.services.db

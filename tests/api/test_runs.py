@@ -27,28 +27,58 @@ def _seed(api: Api) -> dict[str, dict[str, Any]]:
         api, "crm-sync", type="ingestion", parameters=[{"key": "account", "description": "Owner"}]
     )
     runs = [
-        {"id": _id(1), "workflow_id": "invoice-agent", "status": "completed",
-         "created_at": "2026-04-01T00:00:00Z", "started_at": "2026-04-01T00:00:01Z",
-         "finished_at": "2026-04-01T00:00:31Z", "trigger_type": "scheduled",
-         "input": {"customer_id": "CUST-0001", "note": "Zürich office"},
-         "tags": {"env": "prod"}, "credential_id": "cred-1"},
-        {"id": _id(2), "workflow_id": "invoice-agent", "status": "failed",
-         "created_at": "2026-04-02T00:00:00Z", "started_at": "2026-04-02T00:00:01Z",
-         "finished_at": "2026-04-02T00:00:03Z", "triggered_by": "anna@acme.com",
-         "input": {"customer_id": "CUST-0002", "discount": "50%_off\\now"},
-         "tags": {"env": "staging"},
-         "steps": [{"name": "login", "status": "failed",
-                    "errors": [{"error_code": "LOGIN_FAILED", "message": "bad"}]}]},
-        {"id": _id(3), "workflow_id": "crm-sync", "status": "running",
-         "created_at": "2026-04-03T00:00:00Z", "started_at": "2026-04-03T00:00:05Z",
-         "is_test": True, "extra_http_headers": {"X-Region": "Genève"},
-         "parent_run_id": _id(1)},
-        {"id": _id(4), "workflow_id": "crm-sync", "status": "queued",
-         "created_at": "2026-04-04T00:00:00Z", "trigger_type": "webhook"},
-    ]  # fmt: skip
+        {
+            "id": _id(1),
+            "workflow_id": "invoice-agent",
+            "status": "completed",
+            "created_at": "2026-04-01T00:00:00Z",
+            "started_at": "2026-04-01T00:00:01Z",
+            "finished_at": "2026-04-01T00:00:31Z",
+            "trigger_type": "scheduled",
+            "input": {"customer_id": "CUST-0001", "note": "Zürich office"},
+            "tags": {"env": "prod"},
+            "credential_id": "cred-1",
+        },
+        {
+            "id": _id(2),
+            "workflow_id": "invoice-agent",
+            "status": "failed",
+            "created_at": "2026-04-02T00:00:00Z",
+            "started_at": "2026-04-02T00:00:01Z",
+            "finished_at": "2026-04-02T00:00:03Z",
+            "triggered_by": "anna@acme.com",
+            "input": {"customer_id": "CUST-0002", "discount": "50%_off\\now"},
+            "tags": {"env": "staging"},
+            "steps": [
+                {
+                    "name": "login",
+                    "status": "failed",
+                    "errors": [{"error_code": "LOGIN_FAILED", "message": "bad"}],
+                }
+            ],
+        },
+        {
+            "id": _id(3),
+            "workflow_id": "crm-sync",
+            "status": "running",
+            "created_at": "2026-04-03T00:00:00Z",
+            "started_at": "2026-04-03T00:00:05Z",
+            "is_test": True,
+            "extra_http_headers": {"X-Region": "Genève"},
+            "parent_run_id": _id(1),
+        },
+        {
+            "id": _id(4),
+            "workflow_id": "crm-sync",
+            "status": "queued",
+            "created_at": "2026-04-04T00:00:00Z",
+            "trigger_type": "webhook",
+        },
+    ]
     assert api.post("/api/v1/runs/import", {"runs": runs}, expect=200) == {
-        "imported": 4, "skipped": 0,
-    }  # fmt: skip
+        "imported": 4,
+        "skipped": 0,
+    }
     return {r["id"]: r for r in runs}
 
 
@@ -60,14 +90,22 @@ def test_trigger_queues_a_run_with_defaults_and_honours_idempotency(admin: Api) 
     make_workflow(
         admin, parameters=[{"key": "region", "default": "EU"}, {"key": "n", "type": "integer"}]
     )
-    first = admin.post("/api/v1/workflows/invoice-agent/runs", {"input": {"n": 2}},
-                       expect=201, headers={"Idempotency-Key": "k1"})  # fmt: skip
+    first = admin.post(
+        "/api/v1/workflows/invoice-agent/runs",
+        {"input": {"n": 2}},
+        expect=201,
+        headers={"Idempotency-Key": "k1"},
+    )
     assert first["status"] == "queued"
     assert first["input"] == {"n": 2, "region": "EU"}
     assert first["root_run_id"] == first["id"]
     assert first["queued_at"] is not None
-    again = admin.post("/api/v1/workflows/invoice-agent/runs", {"input": {"n": 3}},
-                       expect=200, headers={"Idempotency-Key": "k1"})  # fmt: skip
+    again = admin.post(
+        "/api/v1/workflows/invoice-agent/runs",
+        {"input": {"n": 3}},
+        expect=200,
+        headers={"Idempotency-Key": "k1"},
+    )
     assert again["id"] == first["id"]
     other = admin.post(
         "/api/v1/workflows/invoice-agent/runs", {"parent_run_id": first["id"]}, expect=201
@@ -79,8 +117,9 @@ def test_trigger_queues_a_run_with_defaults_and_honours_idempotency(admin: Api) 
 def test_import_is_idempotent_and_immediately_visible(admin: Api) -> None:
     runs = _seed(admin)
     assert admin.post("/api/v1/runs/import", {"runs": list(runs.values())}, expect=200) == {
-        "imported": 0, "skipped": 4,
-    }  # fmt: skip
+        "imported": 0,
+        "skipped": 4,
+    }
     one = admin.get(f"/api/v1/runs/{_id(2)}")
     assert one["steps"][0]["errors"] == [{"error_code": "LOGIN_FAILED", "message": "bad"}]
     assert one["duration_seconds"] == 2.0
@@ -94,9 +133,15 @@ def test_executors_report_through_the_transition_table(admin: Api) -> None:
     path = f"/api/v1/runs/{run['id']}"
     running = admin.patch(path, {"status": "running", "progress": 10})
     assert running["started_at"] is not None
-    admin.post(f"{path}/steps", {"name": "login", "status": "failed",
-               "errors": [{"error_code": "MFA_REQUIRED", "message": "code?", "attempt": 2}]},
-               expect=201)  # fmt: skip
+    admin.post(
+        f"{path}/steps",
+        {
+            "name": "login",
+            "status": "failed",
+            "errors": [{"error_code": "MFA_REQUIRED", "message": "code?", "attempt": 2}],
+        },
+        expect=201,
+    )
     assert _ids(admin, "error_code=MFA_REQUIRED") == [run["id"]]
     # The same step reported again (retried and succeeded) replaces its errors.
     admin.post(f"{path}/steps", {"seq": 1, "name": "login", "status": "completed"}, expect=201)
@@ -179,8 +224,10 @@ def test_pages_totals_and_cursors(admin: Api) -> None:
     assert (page["total"], page["has_more"], len(page["items"])) == (4, True, 3)
     rest = admin.get(f"/api/v1/runs?limit=3&cursor={page['next_cursor']}")
     assert ([r["id"] for r in rest["items"]], rest["has_more"], rest["next_cursor"]) == (
-        [_id(1)], False, None,
-    )  # fmt: skip
+        [_id(1)],
+        False,
+        None,
+    )
     assert admin.get("/api/v1/runs?limit=2&offset=2")["items"][0]["id"] == _id(2)
 
 
@@ -253,13 +300,24 @@ def test_docs_openapi_and_health(admin: Api) -> None:
 def test_json_documents_that_are_bare_numbers_round_trip(admin: Api) -> None:
     # SQLite gives JSON columns numeric affinity: "2" is stored as the integer 2.
     make_workflow(admin, parameters=[{"key": "n", "type": "integer", "default": 2}])
-    runs = [{"id": _id(n), "workflow_id": "invoice-agent", "status": "completed",
-             "created_at": T0, "result": value}
-            for n, value in ((1, 12), (2, 2.5), (3, "7"), (4, True), (5, None))]  # fmt: skip
+    runs = [
+        {
+            "id": _id(n),
+            "workflow_id": "invoice-agent",
+            "status": "completed",
+            "created_at": T0,
+            "result": value,
+        }
+        for n, value in ((1, 12), (2, 2.5), (3, "7"), (4, True), (5, None))
+    ]
     admin.post("/api/v1/runs/import", {"runs": runs}, expect=200)
     assert [admin.get(f"/api/v1/runs/{_id(n)}")["result"] for n in range(1, 6)] == [
-        12, 2.5, "7", True, None,
-    ]  # fmt: skip
+        12,
+        2.5,
+        "7",
+        True,
+        None,
+    ]
     workflow = admin.get("/api/v1/workflows/invoice-agent")
     assert workflow["parameters"][0]["default"] == 2
 

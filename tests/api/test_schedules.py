@@ -12,9 +12,15 @@ from tests.api.conftest import Api, make_workflow
 
 def test_create_list_and_delete_a_schedule(admin: Api) -> None:
     make_workflow(admin)
-    made = admin.post("/api/v1/workflows/invoice-agent/schedules",
-                      {"cron": "0 9 * * MON-FRI", "timezone": "Europe/Zurich",
-                       "input": {"customer_id": "CUST-1"}}, expect=201)  # fmt: skip
+    made = admin.post(
+        "/api/v1/workflows/invoice-agent/schedules",
+        {
+            "cron": "0 9 * * MON-FRI",
+            "timezone": "Europe/Zurich",
+            "input": {"customer_id": "CUST-1"},
+        },
+        expect=201,
+    )
     next_fire = parse_timestamp(made["next_fire_at"])
     assert next_fire > datetime.now(UTC)
     assert next_fire.astimezone().minute == 0
@@ -27,9 +33,13 @@ def test_create_list_and_delete_a_schedule(admin: Api) -> None:
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"cron": "61 * * * *"}, "cron"), ({"cron": "0 9 * * *", "timezone": "Nowhere/City"},
-     "timezone"), ({"cron": ""}, "cron"), ({"cron": "* * * * *", "every": 5}, "every")],
-)  # fmt: skip
+    [
+        ({"cron": "61 * * * *"}, "cron"),
+        ({"cron": "0 9 * * *", "timezone": "Nowhere/City"}, "timezone"),
+        ({"cron": ""}, "cron"),
+        ({"cron": "* * * * *", "every": 5}, "every"),
+    ],
+)
 def test_bad_schedules_are_refused(admin: Api, body: dict[str, object], field: str) -> None:
     make_workflow(admin)
     problem = admin.post("/api/v1/workflows/invoice-agent/schedules", body, expect=422)

@@ -39,8 +39,9 @@ def test_secrets_are_stored_hashed_and_never_logged(tmp_path: Path) -> None:
             httpx.get(f"{url}/compat/cloudcruise/runs", headers={"cc-key": secret})
             httpx.post(f"{url}/ui/login", data={"key": secret, "next": "/"})
             httpx.get(f"{url}/", cookies={"runyard_key": secret})
-        httpx.post(f"{url}/hooks/{hook['id']}", json={},
-                   headers={"X-Runyard-Secret": hook["secret"]})  # fmt: skip
+        httpx.post(
+            f"{url}/hooks/{hook['id']}", json={}, headers={"X-Runyard-Secret": hook["secret"]}
+        )
         httpx.post(f"{url}/hooks/{hook['id']}", json={}, headers={"X-Runyard-Secret": "wrong"})
         admin.close()
     written = log.read_text()
@@ -52,26 +53,51 @@ def test_secrets_are_stored_hashed_and_never_logged(tmp_path: Path) -> None:
 
 
 HOSTILE = [
-    "%", "_", "'", '"', "\\", "%_%", "' OR '1'='1", "1; DROP TABLE runs; --",
-    "\\%", "[a-z]", "*", "$1", "\u00e9%", "a'b\"c\\d%e_f",
-]  # fmt: skip
+    "%",
+    "_",
+    "'",
+    '"',
+    "\\",
+    "%_%",
+    "' OR '1'='1",
+    "1; DROP TABLE runs; --",
+    "\\%",
+    "[a-z]",
+    "*",
+    "$1",
+    "\u00e9%",
+    "a'b\"c\\d%e_f",
+]
 
 
 @pytest.mark.parametrize("term", HOSTILE)
 def test_free_text_is_matched_literally(admin: Api, term: str) -> None:
     make_workflow(admin, "w", parameters=[])  # search also reads parameter keys
     values = ["100% done", "a_b", "it's", 'say "hi"', "back\\slash", "plain"]
-    runs = [{"id": f"0e000000-0000-4000-8000-{n:012d}", "workflow_id": "w", "status": "failed",
-             "input": {"note": v}, "tags": {"t": v[:40]}, "triggered_by": v,
-             "credential_id": v, "steps": [{"name": "s", "errors": [{"error_code": v}]}]}
-            for n, v in enumerate(values)]  # fmt: skip
+    runs = [
+        {
+            "id": f"0e000000-0000-4000-8000-{n:012d}",
+            "workflow_id": "w",
+            "status": "failed",
+            "input": {"note": v},
+            "tags": {"t": v[:40]},
+            "triggered_by": v,
+            "credential_id": v,
+            "steps": [{"name": "s", "errors": [{"error_code": v}]}],
+        }
+        for n, v in enumerate(values)
+    ]
     admin.post("/api/v1/runs/import", {"runs": runs}, expect=200)
     expected = {r["id"] for r in runs if term.casefold() in r["input"]["note"].casefold()}
     found = admin.get("/api/v1/runs", params={"search": term, "limit": 100})
     assert {r["id"] for r in found["items"]} == expected
     exact = {r["id"] for r in runs if r["input"]["note"] == term}
-    for name, value in (("error_code", term), ("triggered_by", term), ("credential_id", term),
-                        ("tag", f"t={term}")):  # fmt: skip
+    for name, value in (
+        ("error_code", term),
+        ("triggered_by", term),
+        ("credential_id", term),
+        ("tag", f"t={term}"),
+    ):
         answer = admin.call("GET", "/api/v1/runs", None, params={name: value, "limit": 100})
         assert isinstance(answer, dict), answer
         if "items" in answer:
@@ -151,8 +177,9 @@ def test_dashboard_pages_carry_security_headers(app_client: TestClient) -> None:
 def test_cors_answers_only_the_origins_named(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'c.db'}"
     db = Database.connect(db_url, pool_size=2)
-    settings = Settings(database_url=db_url, bootstrap_api_key=ADMIN_KEY,
-                        cors_origins=("https://ops.example",))  # fmt: skip
+    settings = Settings(
+        database_url=db_url, bootstrap_api_key=ADMIN_KEY, cors_origins=("https://ops.example",)
+    )
     with TestClient(create_app(settings, db)) as client:
         ask = {
             "Access-Control-Request-Method": "GET",

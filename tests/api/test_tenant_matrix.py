@@ -67,10 +67,17 @@ class Tenant:
     def secrets(self) -> set[str]:
         """What must never reach another project's key."""
         return {
-            self.project_id, self.spare_key_id, self.workflow_id, self.spare_workflow_id,
-            self.run_id, self.live_run_id, self.schedule_id, self.hook_id, self.spare_hook_id,
+            self.project_id,
+            self.spare_key_id,
+            self.workflow_id,
+            self.spare_workflow_id,
+            self.run_id,
+            self.live_run_id,
+            self.schedule_id,
+            self.hook_id,
+            self.spare_hook_id,
             self.marker,
-        }  # fmt: skip
+        }
 
 
 def make_tenant(admin: httpx.Client, name: str) -> Tenant:
@@ -87,14 +94,22 @@ def make_tenant(admin: httpx.Client, name: str) -> Tenant:
     t.workflow_id = _ok(own.post("/api/v1/workflows", json=workflow))["id"]
     t.spare_workflow_id = _ok(own.post("/api/v1/workflows", json={"name": "spare"}))["id"]
     t.run_id, t.live_run_id = str(uuid.uuid4()), str(uuid.uuid4())
-    secret = {"input": {"customer_id": t.marker}, "tags": {"team": t.marker},
-              "credential_id": f"cred-{t.marker}"}  # fmt: skip
+    secret = {
+        "input": {"customer_id": t.marker},
+        "tags": {"team": t.marker},
+        "credential_id": f"cred-{t.marker}",
+    }
     error = {"error_code": f"E_{t.name.upper()}", "message": t.marker}
     runs = [
-        {"id": t.run_id, "workflow_id": "shared-name", "status": "failed", **secret,
-         "steps": [{"name": "s", "status": "failed", "errors": [error]}]},
+        {
+            "id": t.run_id,
+            "workflow_id": "shared-name",
+            "status": "failed",
+            **secret,
+            "steps": [{"name": "s", "status": "failed", "errors": [error]}],
+        },
         {"id": t.live_run_id, "workflow_id": "shared-name", "status": "queued", **secret},
-    ]  # fmt: skip
+    ]
     assert _ok(own.post("/api/v1/runs/import", json={"runs": runs}))["imported"] == 2
     cron = {"cron": "0 3 * * *", "input": {"customer_id": t.marker}}
     t.schedule_id = _ok(own.post("/api/v1/workflows/shared-name/schedules", json=cron))["id"]
@@ -600,11 +615,13 @@ def send(http: httpx.Client, call: Call, secret: str, tenant: Tenant) -> tuple[i
         headers["X-Project-ID"] = tenant.project_id
     if call.form is not None:
         body = {**call.form, **({"key": secret} if call.path == "/ui/login" else {})}
-        request = http.build_request(call.method, call.path, params=call.params, data=body,
-                                     headers=headers)  # fmt: skip
+        request = http.build_request(
+            call.method, call.path, params=call.params, data=body, headers=headers
+        )
     else:
-        request = http.build_request(call.method, call.path, params=call.params, json=call.json,
-                                     headers=headers)  # fmt: skip
+        request = http.build_request(
+            call.method, call.path, params=call.params, json=call.json, headers=headers
+        )
     response = http.send(request, stream=True)
     try:
         if response.headers.get("content-type", "").startswith("text/event-stream"):
@@ -657,8 +674,12 @@ def test_a_key_never_reaches_another_projects_objects(world: World) -> None:
     a, b = world.tenants["alpha"], world.tenants["beta"]
     before = snapshot(world.url, b)
     http = httpx.Client(base_url=world.url, follow_redirects=False, timeout=30)
-    aimed = [(key, route, each) for key in ("admin", "worker") for route, each in RULES.items()
-             if key == "admin" or each.role == "worker"]  # fmt: skip
+    aimed = [
+        (key, route, each)
+        for key in ("admin", "worker")
+        for route, each in RULES.items()
+        if key == "admin" or each.role == "worker"
+    ]
     for key, (method, path), each in aimed:
         call = each.call(b)  # B's objects...
         status, text = send(http, call, a.keys[key], a)  # ...with A's admin or worker key
@@ -687,8 +708,9 @@ def test_each_role_may_use_exactly_the_routes_of_its_rank(
             may = allowed(role, each.role)
             call = each.call(own)
             if path == "/hooks/{hook_id}":  # opened by the hook's secret
-                call = Call(call.method, call.path, json={},
-                            headers={"X-Runyard-Secret": own.hook_secret})  # fmt: skip
+                call = Call(
+                    call.method, call.path, json={}, headers={"X-Runyard-Secret": own.hook_secret}
+                )
             status, text = send(http, call, own.keys[role], own)
             where = f"{role}: {method} {path} -> {status} {text[:200]}"
             assert status < 500, where

@@ -9,6 +9,11 @@ from tests.api.conftest import Api, make_workflow
 RUN = "0d000000-0000-4000-8000-000000000001"
 
 
+def _import_one(**fields: object) -> dict[str, object]:
+    """An import body of one run of invoice-agent, with ``fields``."""
+    return {"runs": [{"id": RUN, "workflow_id": "invoice-agent", **fields}]}
+
+
 def _problem(api: Api, method: str, path: str, status: int, **kwargs: object) -> dict[str, object]:
     problem = api.call(method, path, status, **kwargs)
     assert isinstance(problem, dict)
@@ -31,15 +36,18 @@ def _problem(api: Api, method: str, path: str, status: int, **kwargs: object) ->
         ("search=" + "x" * 501, ["query", "search"], "at most 500"),
         ("created_after=2026-01-01T00:00:00", ["query", "created_after"], "no UTC offset"),
         ("created_before=last+week", ["query", "created_before"], "not an RFC 3339"),
-        ("created_after=2026-02-01T00:00:00Z&created_before=2026-01-01T00:00:00Z",
-         ["query", "created_after"], "not be later"),
+        (
+            "created_after=2026-02-01T00:00:00Z&created_before=2026-01-01T00:00:00Z",
+            ["query", "created_after"],
+            "not be later",
+        ),
         ("cursor=not-a-cursor", ["query", "cursor"], "malformed cursor"),
         ("sort=name", ["query", "sort"], "unknown sort"),
         ("tag==x", ["query", "tag"], "needs a key"),
         ("workflow_id=no-such-workflow", ["query", "workflow_id"], "no workflow"),
         ("stauts=failed", ["query", "stauts"], "unknown parameter"),
     ],
-)  # fmt: skip
+)
 def test_bad_run_queries_name_the_field(
     admin: Api, query: str, loc: list[object], reason: str
 ) -> None:
@@ -82,8 +90,14 @@ def test_every_filtering_operation_refuses_what_the_list_refuses(
 
 def test_a_cursor_of_another_query_or_with_an_offset_is_refused(admin: Api) -> None:
     make_workflow(admin)
-    runs = [{"id": f"0d000000-0000-4000-8000-00000000000{i}", "workflow_id": "invoice-agent",
-             "status": "failed" if i % 2 else "completed"} for i in range(4)]  # fmt: skip
+    runs = [
+        {
+            "id": f"0d000000-0000-4000-8000-00000000000{i}",
+            "workflow_id": "invoice-agent",
+            "status": "failed" if i % 2 else "completed",
+        }
+        for i in range(4)
+    ]
     admin.post("/api/v1/runs/import", {"runs": runs}, expect=200)
     cursor = admin.get("/api/v1/runs?limit=1")["next_cursor"]
     assert cursor
@@ -101,40 +115,64 @@ def test_a_cursor_of_another_query_or_with_an_offset_is_refused(admin: Api) -> N
         ("/api/v1/workflows", {"name": "Not A Slug"}, ["body", "name"]),
         ("/api/v1/workflows", {"name": "ok", "type": "robot"}, ["body", "type"]),
         ("/api/v1/workflows", {"name": "ok", "colour": "red"}, ["body", "colour"]),
-        ("/api/v1/workflows", {"name": "ok", "parameters": [{"key": "a"}, {"key": "a"}]},
-         ["body", "parameters"]),
-        ("/api/v1/workflows", {"name": "ok", "parameters": [{"key": "a", "type": "blob"}]},
-         ["body", "parameters", 0, "type"]),
-        ("/api/v1/workflows", {"name": "ok", "parameters": [{"key": "a", "default": {}}]},
-         ["body", "parameters", 0]),  # a string parameter whose default is an object
-        ("/api/v1/workflows", {"name": "ok", "parameters": [{"key": "n", "type": "integer",
-                                                             "default": "7"}]},
-         ["body", "parameters", 0]),
+        (
+            "/api/v1/workflows",
+            {"name": "ok", "parameters": [{"key": "a"}, {"key": "a"}]},
+            ["body", "parameters"],
+        ),
+        (
+            "/api/v1/workflows",
+            {"name": "ok", "parameters": [{"key": "a", "type": "blob"}]},
+            ["body", "parameters", 0, "type"],
+        ),
+        (
+            "/api/v1/workflows",
+            {"name": "ok", "parameters": [{"key": "a", "default": {}}]},
+            ["body", "parameters", 0],
+        ),  # a string parameter whose default is an object
+        (
+            "/api/v1/workflows",
+            {"name": "ok", "parameters": [{"key": "n", "type": "integer", "default": "7"}]},
+            ["body", "parameters", 0],
+        ),
         ("/api/v1/workflows/invoice-agent/runs", {"input": "not an object"}, ["body", "input"]),
-        ("/api/v1/workflows/invoice-agent/runs", {"input": {"customer_id": 7}},
-         ["body", "input", "customer_id"]),
-        ("/api/v1/workflows/invoice-agent/runs", {"trigger_type": "magic"},
-         ["body", "trigger_type"]),
+        (
+            "/api/v1/workflows/invoice-agent/runs",
+            {"input": {"customer_id": 7}},
+            ["body", "input", "customer_id"],
+        ),
+        (
+            "/api/v1/workflows/invoice-agent/runs",
+            {"trigger_type": "magic"},
+            ["body", "trigger_type"],
+        ),
         ("/api/v1/workflows/invoice-agent/runs", {"parent_run_id": RUN}, ["body", "parent_run_id"]),
         ("/api/v1/runs/import", {"runs": []}, ["body", "runs"]),
-        ("/api/v1/runs/import", {"runs": [{"id": "nope", "workflow_id": "invoice-agent"}]},
-         ["body", "runs", 0, "id"]),
-        ("/api/v1/runs/import", {"runs": [{"id": RUN, "workflow_id": "ghost"}]},
-         ["body", "runs", 0, "workflow_id"]),
-        ("/api/v1/runs/import", {"runs": [{"id": RUN, "workflow_id": "invoice-agent",
-                                           "created_at": "2026-01-01T00:00:00"}]},
-         ["body", "runs", 0, "created_at"]),
-        ("/api/v1/runs/import", {"runs": [{"id": RUN, "workflow_id": "invoice-agent",
-                                           "started_at": "2026-01-01T00:00:10Z",
-                                           "finished_at": "2026-01-01T00:00:00Z"}]},
-         ["body", "runs", 0]),
-        ("/api/v1/runs/import", {"runs": [{"id": RUN, "workflow_id": "invoice-agent",
-                                           "status": "exploded"}]},
-         ["body", "runs", 0, "status"]),
+        (
+            "/api/v1/runs/import",
+            {"runs": [{"id": "nope", "workflow_id": "invoice-agent"}]},
+            ["body", "runs", 0, "id"],
+        ),
+        (
+            "/api/v1/runs/import",
+            {"runs": [{"id": RUN, "workflow_id": "ghost"}]},
+            ["body", "runs", 0, "workflow_id"],
+        ),
+        (
+            "/api/v1/runs/import",
+            _import_one(created_at="2026-01-01T00:00:00"),
+            ["body", "runs", 0, "created_at"],
+        ),
+        (
+            "/api/v1/runs/import",
+            _import_one(started_at="2026-01-01T00:00:10Z", finished_at="2026-01-01T00:00:00Z"),
+            ["body", "runs", 0],
+        ),
+        ("/api/v1/runs/import", _import_one(status="exploded"), ["body", "runs", 0, "status"]),
         ("/api/v1/projects", {"name": "bad name!"}, ["body", "name"]),
         ("/api/v1/projects", {}, ["body", "name"]),
     ],
-)  # fmt: skip
+)
 def test_bad_bodies_name_the_field(admin: Api, path: str, body: object, loc: list[object]) -> None:
     make_workflow(admin)
     problem = _problem(admin, "POST", path, 422, json=body)
@@ -145,8 +183,10 @@ def test_bad_bodies_name_the_field(admin: Api, path: str, body: object, loc: lis
 
 def test_an_import_over_1000_runs_is_refused(admin: Api) -> None:
     make_workflow(admin)
-    runs = [{"id": f"0e000000-0000-4000-8000-{i:012d}", "workflow_id": "invoice-agent"}
-            for i in range(1001)]  # fmt: skip
+    runs = [
+        {"id": f"0e000000-0000-4000-8000-{i:012d}", "workflow_id": "invoice-agent"}
+        for i in range(1001)
+    ]
     problem = _problem(admin, "POST", "/api/v1/runs/import", 422, json={"runs": runs})
     assert problem["errors"][0]["loc"] == ["body", "runs"]  # type: ignore[index]
     assert admin.get("/api/v1/runs/count")["count"] == 0
@@ -196,5 +236,11 @@ def test_unknown_things_are_404_and_wrong_methods_405(admin: Api) -> None:
     _problem(admin, "PUT", "/api/v1/runs", 405)
     _problem(admin, "GET", "/api/v1/runs/export?format=xml", 422)
     _problem(admin, "GET", "/api/v1/runs/stats?bucket=3h", 422)
-    _problem(admin, "POST", "/api/v1/workflows/invoice-agent/runs", 422, json={},
-             headers={"Idempotency-Key": "k" * 201})  # fmt: skip
+    _problem(
+        admin,
+        "POST",
+        "/api/v1/workflows/invoice-agent/runs",
+        422,
+        json={},
+        headers={"Idempotency-Key": "k" * 201},
+    )

@@ -62,8 +62,12 @@ def test_a_failed_attempt_follows_the_registered_retry_policy(admin: Api) -> Non
     owner, worker, _ = _project(admin, "acme")
     workflow_id = _register(worker, retries=1, backoff_seconds=0)
     run = owner.post("/api/v1/workflows/echo/runs", {}, expect=201)
-    failed_step = {"seq": 1, "name": "login", "status": "failed",
-                   "errors": [{"error_code": "LOGIN_FAILED", "message": "no"}]}  # fmt: skip
+    failed_step = {
+        "seq": 1,
+        "name": "login",
+        "status": "failed",
+        "errors": [{"error_code": "LOGIN_FAILED", "message": "no"}],
+    }
     for attempt, status in ((1, "queued"), (2, "failed")):
         claimed = _claim(worker, workflow_id)
         assert [(c["run"]["id"], c["run"]["attempt"]) for c in claimed] == [(run["id"], attempt)]
@@ -92,8 +96,12 @@ def test_a_worker_key_may_use_the_worker_routes_and_nothing_else(admin: Api) -> 
     owner, worker, project_id = _project(admin, "acme")
     make_workflow(owner)
     run = owner.post("/api/v1/workflows/invoice-agent/runs", {}, expect=201)
-    for method, path in (("GET", "/api/v1/runs"), ("GET", f"/api/v1/runs/{run['id']}"),
-                         ("GET", "/api/v1/workflows"), ("POST", "/api/v1/events")):  # fmt: skip
+    for method, path in (
+        ("GET", "/api/v1/runs"),
+        ("GET", f"/api/v1/runs/{run['id']}"),
+        ("GET", "/api/v1/workflows"),
+        ("POST", "/api/v1/events"),
+    ):
         problem = worker.call(method, path, expect=403, json={"key": "k"})
         assert "worker key" in problem["detail"], problem
     reader = _worker_key(admin, project_id, role="read")
@@ -111,8 +119,7 @@ def test_a_worker_may_write_only_to_runs_it_holds(admin: Api) -> None:
     problem = worker.post(f"{WK}/runs/{run['id']}/steps", record, expect=409)  # not claimed
     assert problem["code"] == "lease_lost"
     assert _claim(worker, workflow_id, who="w1")
-    problem = worker.post(f"{WK}/runs/{run['id']}/steps", {**record, "worker_id": "w2"},
-                          expect=409)  # fmt: skip
+    problem = worker.post(f"{WK}/runs/{run['id']}/steps", {**record, "worker_id": "w2"}, expect=409)
     assert problem["code"] == "lease_lost"
     suspend = {"worker_id": "w2", "event": "go"}
     worker.post(f"{WK}/runs/{run['id']}/suspend", suspend, expect=409)

@@ -9,19 +9,31 @@ def test_create_then_new_versions_only_when_definition_or_parameters_change(admi
     first = make_workflow(admin)
     assert first["version"] == 1
     assert first["title"] == "invoice-agent"
-    same = admin.post("/api/v1/workflows", {
-        "name": "invoice-agent", "type": "agent", "title": "Invoices",
-        "parameters": first["parameters"],
-    }, expect=200)  # fmt: skip
+    same = admin.post(
+        "/api/v1/workflows",
+        {
+            "name": "invoice-agent",
+            "type": "agent",
+            "title": "Invoices",
+            "parameters": first["parameters"],
+        },
+        expect=200,
+    )
     assert (same["version"], same["version_id"], same["title"]) == (
         1,
         first["version_id"],
         "Invoices",
     )
-    changed = admin.post("/api/v1/workflows", {
-        "name": "invoice-agent", "type": "agent", "definition": {"steps": ["login"]},
-        "parameters": first["parameters"],
-    }, expect=200)  # fmt: skip
+    changed = admin.post(
+        "/api/v1/workflows",
+        {
+            "name": "invoice-agent",
+            "type": "agent",
+            "definition": {"steps": ["login"]},
+            "parameters": first["parameters"],
+        },
+        expect=200,
+    )
     assert changed["version"] == 2
     assert changed["id"] == first["id"]
     assert changed["version_id"] != first["version_id"]
@@ -82,10 +94,13 @@ def test_the_list_carries_run_counts_and_the_last_run(admin: Api) -> None:
     make_workflow(admin, "a-flow", type="flow")
     make_workflow(admin, "b-agent")
     runs = [
-        {"id": f"0f000000-0000-4000-8000-00000000000{i}", "workflow_id": "a-flow",
-         "created_at": f"2026-03-0{i + 1}T00:00:00Z"}
+        {
+            "id": f"0f000000-0000-4000-8000-00000000000{i}",
+            "workflow_id": "a-flow",
+            "created_at": f"2026-03-0{i + 1}T00:00:00Z",
+        }
         for i in range(3)
-    ]  # fmt: skip
+    ]
     admin.post("/api/v1/runs/import", {"runs": runs}, expect=200)
     items = {w["name"]: w for w in admin.get("/api/v1/workflows")["items"]}
     assert items["a-flow"]["runs_count"] == 3

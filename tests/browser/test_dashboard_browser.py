@@ -18,25 +18,48 @@ HEADERS = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 def _seed(api: httpx.Client) -> dict[str, Any]:
-    api.post("/api/v1/workflows", json={
-        "name": "invoice-agent", "type": "agent",
-        "parameters": [{"key": "customer_id", "description": "Customer"}],
-    }).raise_for_status()  # fmt: skip
+    api.post(
+        "/api/v1/workflows",
+        json={
+            "name": "invoice-agent",
+            "type": "agent",
+            "parameters": [{"key": "customer_id", "description": "Customer"}],
+        },
+    ).raise_for_status()
     runs = []
     for n in range(6):
-        runs.append({
-            "id": str(uuid.uuid4()), "workflow_id": "invoice-agent", "status": "failed",
-            "created_at": f"2026-05-01T00:00:0{n}Z", "input": {"customer_id": f"CUST-42{n}"},
-            "steps": [{"name": "login", "status": "failed",
-                       "errors": [{"error_code": "LOGIN_FAILED", "message": "password expired"}]}],
-        })  # fmt: skip
+        runs.append(
+            {
+                "id": str(uuid.uuid4()),
+                "workflow_id": "invoice-agent",
+                "status": "failed",
+                "created_at": f"2026-05-01T00:00:0{n}Z",
+                "input": {"customer_id": f"CUST-42{n}"},
+                "steps": [
+                    {
+                        "name": "login",
+                        "status": "failed",
+                        "errors": [{"error_code": "LOGIN_FAILED", "message": "password expired"}],
+                    }
+                ],
+            }
+        )
     for n in range(6):
-        runs.append({"id": str(uuid.uuid4()), "workflow_id": "invoice-agent",
-                     "status": "completed", "created_at": f"2026-05-02T00:00:0{n}Z"})  # fmt: skip
+        runs.append(
+            {
+                "id": str(uuid.uuid4()),
+                "workflow_id": "invoice-agent",
+                "status": "completed",
+                "created_at": f"2026-05-02T00:00:0{n}Z",
+            }
+        )
     running = {
-        "id": str(uuid.uuid4()), "workflow_id": "invoice-agent", "status": "running",
-        "created_at": "2026-05-03T00:00:00Z", "started_at": "2026-05-03T00:00:01Z",
-    }  # fmt: skip
+        "id": str(uuid.uuid4()),
+        "workflow_id": "invoice-agent",
+        "status": "running",
+        "created_at": "2026-05-03T00:00:00Z",
+        "started_at": "2026-05-03T00:00:01Z",
+    }
     runs.append(running)
     api.post("/api/v1/runs/import", json={"runs": runs}).raise_for_status()
     return {"failed": [r["id"] for r in runs[:6]], "running": running["id"]}

@@ -45,8 +45,11 @@ def test_a_backup_taken_under_writes_is_whole_and_restores(tmp_path: Path) -> No
         http.close()
 
     with running_server(url, ADMIN_KEY, tmp_path / "serve.log", "--no-worker") as base:
-        made = httpx.post(f"{base}/api/v1/workflows", json={"name": "busy"},
-                          headers={"Authorization": f"Bearer {ADMIN_KEY}"})  # fmt: skip
+        made = httpx.post(
+            f"{base}/api/v1/workflows",
+            json={"name": "busy"},
+            headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        )
         assert made.status_code == 201
         writer = threading.Thread(target=write, args=(base,))
         writer.start()
@@ -68,8 +71,9 @@ def test_a_backup_taken_under_writes_is_whole_and_restores(tmp_path: Path) -> No
     code, out = cli(restored, "db", "restore", str(tmp_path / "copy.db"))
     assert code == 0, out
     with running_server(restored, ADMIN_KEY, tmp_path / "serve2.log", "--no-worker") as base:
-        count = httpx.get(f"{base}/api/v1/runs/count",
-                          headers={"Authorization": f"Bearer {ADMIN_KEY}"}).json()  # fmt: skip
+        count = httpx.get(
+            f"{base}/api/v1/runs/count", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+        ).json()
     assert count == {"count": runs, "exact": True}
 
 

@@ -60,8 +60,11 @@ def test_the_cli_manages_and_queries_a_database(database_url: str, tmp_path: Pat
     code, out = cli(database_url, "runs", "import", str(tmp_path / "missing.jsonl"))
     assert code != 0
     assert "no such file" in out
-    lines = [_run_line(1, "failed", now), _run_line(2, "completed", now),
-             _run_line(3, "completed", "2020-01-01T00:00:00Z")]  # fmt: skip
+    lines = [
+        _run_line(1, "failed", now),
+        _run_line(2, "completed", now),
+        _run_line(3, "completed", "2020-01-01T00:00:00Z"),
+    ]
     runs_file = _write_runs(tmp_path / "runs.jsonl", lines)
     code, out = cli(database_url, "runs", "import", str(runs_file))
     assert code != 0
@@ -163,8 +166,16 @@ def test_serve_honours_the_start_up_contract_and_the_cli_talks_to_it(
 
 def test_the_cli_triggers_runs(database_url: str) -> None:
     _create_workflow(database_url)
-    args = ("runs", "trigger", "invoice-agent", "--input", '{"customer_id": "CUST-7"}',
-            "--idempotency-key", "k-1", "--json")  # fmt: skip
+    args = (
+        "runs",
+        "trigger",
+        "invoice-agent",
+        "--input",
+        '{"customer_id": "CUST-7"}',
+        "--idempotency-key",
+        "k-1",
+        "--json",
+    )
     code, out = cli(database_url, *args)
     assert code == 0, out
     run = json.loads(out)
@@ -184,10 +195,12 @@ def test_the_cli_prunes_old_runs(database_url: str, tmp_path: Path) -> None:
     assert cli(database_url, "db", "upgrade")[0] == 0
     _create_workflow(database_url)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    lines = [_run_line(1, "completed", "2020-01-01T00:00:00Z"),
-             _run_line(2, "failed", "2020-01-02T00:00:00Z"),
-             _run_line(3, "queued", "2020-01-03T00:00:00Z"),
-             _run_line(4, "completed", now)]  # fmt: skip
+    lines = [
+        _run_line(1, "completed", "2020-01-01T00:00:00Z"),
+        _run_line(2, "failed", "2020-01-02T00:00:00Z"),
+        _run_line(3, "queued", "2020-01-03T00:00:00Z"),
+        _run_line(4, "completed", now),
+    ]
     code, out = cli(database_url, "runs", "import", str(_write_runs(tmp_path / "r.jsonl", lines)))
     assert code == 0, out
     code, out = cli(database_url, "runs", "prune", "--older-than", "soon")
@@ -228,8 +241,10 @@ def test_serve_says_plainly_when_it_cannot_reach_its_database(url: str) -> None:
     done = subprocess.run(
         [str(BIN / "runyard"), "serve", "--port", "0"],
         env={"RUNYARD_DATABASE_URL": url, "COLUMNS": "300", "PATH": str(BIN)},
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "error: cannot reach the database" in done.stderr

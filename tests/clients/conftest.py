@@ -57,10 +57,17 @@ class Live:
         """Run ``drive_<script>.py`` (default: ``drive_<vendor>.py``) in the clients' venv,
         its client aimed at ``/compat/<vendor>``; returns what it printed, as JSON."""
         done = subprocess.run(
-            [str(CLIENTS_PYTHON), str(HERE / f"drive_{script or vendor}.py"),
-             f"{self.url}/compat/{vendor}", ADMIN_KEY, json.dumps(args)],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                str(CLIENTS_PYTHON),
+                str(HERE / f"drive_{script or vendor}.py"),
+                f"{self.url}/compat/{vendor}",
+                ADMIN_KEY,
+                json.dumps(args),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 

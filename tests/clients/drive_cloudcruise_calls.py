@@ -36,8 +36,11 @@ def started(request):
     """A run started and waited for: its id, the events the client saw, its result."""
     handle = cc.runs.start(request)
     events = [message["data"]["event"] for message in handle]  # until the run ends
-    return {"session_id": handle.sessionId, "events": events,
-            "result": dataclasses.asdict(handle.wait())}  # fmt: skip
+    return {
+        "session_id": handle.sessionId,
+        "events": events,
+        "result": dataclasses.asdict(handle.wait()),
+    }
 
 
 cc = client(key)
@@ -48,17 +51,25 @@ out = {
 }
 handle = cc.runs.start({"workflow_id": args["typed"], "run_input_variables": {"customer_id": "C"}})
 threading.Timer(1.0, cc.runs.interrupt, [handle.sessionId]).start()  # no worker runs it
-out["interrupted"] = {"session_id": handle.sessionId,
-                      "events": [message["data"]["event"] for message in handle],
-                      "status": handle.wait().status}  # fmt: skip
+out["interrupted"] = {
+    "session_id": handle.sessionId,
+    "events": [message["data"]["event"] for message in handle],
+    "status": handle.wait().status,
+}
 out["client_id"] = cc._connection_manager.ensure_client_id()
 typed = args["typed"]
 out["refused"] = {
-    "checked_by_client": refusal(lambda: cc.runs.start(
-        {"workflow_id": typed, "run_input_variables": {"customer_id": 5}})),
+    "checked_by_client": refusal(
+        lambda: cc.runs.start({"workflow_id": typed, "run_input_variables": {"customer_id": 5}})
+    ),
     "missing": refusal(lambda: cc.runs.start({"workflow_id": typed, "run_input_variables": {}})),
-    "checked_by_runyard": refusal(lambda: cc._make_request("POST", "/run", {
-        "workflow_id": typed, "run_input_variables": {"customer_id": "C", "amount": "x"}})),
+    "checked_by_runyard": refusal(
+        lambda: cc._make_request(
+            "POST",
+            "/run",
+            {"workflow_id": typed, "run_input_variables": {"customer_id": "C", "amount": "x"}},
+        )
+    ),
     "unknown_workflow": refusal(lambda: cc.runs.start({"workflow_id": args["missing"]})),
     "bad_key": refusal(lambda: client("ry_wrong").workflows.get_all_workflows()),
     "vault": refusal(lambda: cc.vault.get()),
@@ -67,5 +78,5 @@ out["refused"] = {
     "live_view": refusal(lambda: cc.runs.get_live_view_connection(handle.sessionId)),
     "input_variables": refusal(lambda: cc.runs.submit_input_variables(handle.sessionId, {})),
     "replay_webhooks": refusal(lambda: cc.runs.replay_webhooks(handle.sessionId)),
-}  # fmt: skip
+}
 print(json.dumps(out, default=str))

@@ -69,8 +69,13 @@ assert all(isinstance(w, Workflow) for w in workflows)
 out["workflows"] = [w.workflow_permanent_id for w in workflows]
 out["search"] = [w.title for w in client.get_workflows(search_key="invoice")]
 one = client.get_workflow(args["crm"])
-out["workflow"] = [one.workflow_permanent_id, one.workflow_id, one.title, one.version,
-                   [p.key for p in one.workflow_definition.parameters]]  # fmt: skip
+out["workflow"] = [
+    one.workflow_permanent_id,
+    one.workflow_id,
+    one.title,
+    one.version,
+    [p.key for p in one.workflow_definition.parameters],
+]
 out["deleted"] = client.delete_workflow(args["doomed"])
 
 # Errors, as the client raises them.

@@ -12,10 +12,14 @@ import pytest
 from tests.clients.conftest import Live, live_per_module
 from tests.conftest import BACKENDS
 
-TYPED = {"name": "quote", "title": "Quote", "parameters": [
-    {"key": "customer_id", "description": "Customer to bill"},
-    {"key": "amount", "type": "integer", "default": 3},
-]}  # fmt: skip
+TYPED = {
+    "name": "quote",
+    "title": "Quote",
+    "parameters": [
+        {"key": "customer_id", "description": "Customer to bill"},
+        {"key": "amount", "type": "integer", "default": 3},
+    ],
+}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -35,8 +39,13 @@ def live(request: pytest.FixtureRequest) -> Iterator[Live]:
 
 def test_every_run_and_workflow_call(live: Live) -> None:
     native = {w["name"]: w for w in live.http.get("/api/v1/workflows").json()["items"]}
-    out = live.drive("cloudcruise", "cloudcruise_calls", typed="quote", worked="one-shot",
-                     missing="no-such-workflow")  # fmt: skip
+    out = live.drive(
+        "cloudcruise",
+        "cloudcruise_calls",
+        typed="quote",
+        worked="one-shot",
+        missing="no-such-workflow",
+    )
 
     listed = {w["id"]: w for w in out["workflows"]}
     assert set(listed) == {w["id"] for w in native.values()}
@@ -66,8 +75,10 @@ def test_every_run_and_workflow_call(live: Live) -> None:
 
     # no worker runs "quote": queued until the client interrupts it
     interrupted = out["interrupted"]
-    assert interrupted["events"] in (["execution.queued", "execution.stopped"],
-                                     ["execution.stopped"])  # fmt: skip
+    assert interrupted["events"] in (
+        ["execution.queued", "execution.stopped"],
+        ["execution.stopped"],
+    )
     assert interrupted["status"] == "execution.stopped"
     run = live.http.get(f"/api/v1/runs/{interrupted['session_id']}").json()
     assert (run["status"], run["input"]) == ("canceled", {"customer_id": "C", "amount": 3})
@@ -78,10 +89,17 @@ def test_every_run_and_workflow_call(live: Live) -> None:
     assert refused["checked_by_runyard"] == {"invalid_types": ["amount"], "missing": []}
     assert refused["unknown_workflow"] == "workflow 'no-such-workflow' does not exist"
     assert refused["bad_key"] == "invalid or revoked API key"
-    for call in ("vault", "tfa_code", "secret_providers", "live_view", "input_variables",
-                 "replay_webhooks"):  # fmt: skip
+    for call in (
+        "vault",
+        "tfa_code",
+        "secret_providers",
+        "live_view",
+        "input_variables",
+        "replay_webhooks",
+    ):
         assert refused[call].startswith("runyard does not serve"), (call, refused[call])
     started = live.http.get("/api/v1/runs", params={"triggered_by": run["triggered_by"]})
     assert {r["id"] for r in started.json()["items"]} == {
-        worked["session_id"], interrupted["session_id"]
-    }  # fmt: skip
+        worked["session_id"],
+        interrupted["session_id"],
+    }

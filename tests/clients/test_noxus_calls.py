@@ -35,7 +35,10 @@ def test_workflows_runs_search_and_wait(live: Live) -> None:
     assert (out["wait"]["status"], out["wait"]["output"]) == ("completed", {"ok": 1})
     ended = live.http.get(f"/api/v1/runs/{run}").json()
     assert (ended["status"], ended["result"], ended["input"]) == (
-        "completed", {"ok": 1}, {"account": "Ada"})  # fmt: skip
+        "completed",
+        {"ok": 1},
+        {"account": "Ada"},
+    )
     stopped = out["wait_stopped"]
     assert (stopped["waiting_before_the_end"], stopped["returned"]) == (True, True)
     assert stopped["status"] == "stopped"

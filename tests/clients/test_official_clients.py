@@ -17,8 +17,14 @@ from tests.clients.conftest import CLIENTS_PYTHON, HERE, TOP_LEVEL, Live
 
 def test_skyvern_client(live: Live) -> None:
     crm, invoice = live.workflows["crm-sync"], live.workflows["invoice-agent"]
-    out = live.drive("skyvern", search="cust-0001", workflow=crm["id"], run=run_id(12),
-                     cancel=run_id(6), since=at(live.base, 5))  # fmt: skip
+    out = live.drive(
+        "skyvern",
+        search="cust-0001",
+        workflow=crm["id"],
+        run=run_id(12),
+        cancel=run_id(6),
+        since=at(live.base, 5),
+    )
     assert out["first_page"] == newest_first(TOP_LEVEL)[:10]
     assert out["page_2_of_5"] == newest_first(TOP_LEVEL)[5:10]
     assert out["failed_or_timed_out"] == newest_first([2, 12])
@@ -41,15 +47,23 @@ def test_skyvern_client(live: Live) -> None:
 
 def test_polos_client(live: Live) -> None:
     other = live.http.post("/api/v1/projects", json={"name": "other"}).json()
-    key = live.http.post(f"/api/v1/projects/{other['id']}/api-keys",
-                         json={"name": "k", "role": "write"}).json()["key"]  # fmt: skip
+    key = live.http.post(
+        f"/api/v1/projects/{other['id']}/api-keys", json={"name": "k", "role": "write"}
+    ).json()["key"]
     out = live.drive("polos", project=live.project, other_key=key, missing=run_id(99))
     assert [r["id"] for r in out["list"]] == newest_first([3, 4, 5, 9, 10])
     assert out["list"][0] == {
-        "id": run_id(10), "root_execution_id": run_id(10), "workflow_id": "crm-sync",
-        "session_id": None, "created_at": at(live.base, 10), "status": "cancelled",
-        "completed_at": at(live.base, 10, 9), "payload": {}, "result": None, "error": None,
-    }  # fmt: skip
+        "id": run_id(10),
+        "root_execution_id": run_id(10),
+        "workflow_id": "crm-sync",
+        "session_id": None,
+        "created_at": at(live.base, 10),
+        "status": "cancelled",
+        "completed_at": at(live.base, 10, 9),
+        "payload": {},
+        "result": None,
+        "error": None,
+    }
     execution = out["execution"]
     assert execution["id"] == out["invoked"]
     assert (execution["status"], execution["payload"]) == ("queued", {"account": "Ada"})
@@ -59,14 +73,20 @@ def test_polos_client(live: Live) -> None:
     assert out["after_cancel"] == "cancelled"
     assert out["cancel_missing"] is False
     assert out["other_project"] == [
-        403, {"error": "Access to project forbidden", "error_type": "PROJECT_ACCESS_FORBIDDEN"}
-    ]  # fmt: skip
+        403,
+        {"error": "Access to project forbidden", "error_type": "PROJECT_ACCESS_FORBIDDEN"},
+    ]
 
 
 def test_cloudcruise_client(live: Live) -> None:
     crm, lookup = live.workflows["crm-sync"]["id"], live.workflows["lookup"]["id"]
-    out = live.drive("cloudcruise", workflows=[crm, lookup], run=run_id(2),
-                     interrupt=run_id(5), missing=run_id(99))  # fmt: skip
+    out = live.drive(
+        "cloudcruise",
+        workflows=[crm, lookup],
+        run=run_id(2),
+        interrupt=run_id(5),
+        missing=run_id(99),
+    )
     assert [r["session_id"] for r in out["default"]] == newest_first(list(range(1, 15)))
     assert [r["session_id"] for r in out["queued_page"]] == newest_first([5, 6])
     assert [r["session_id"] for r in out["queued_next"]] == [run_id(4)]
@@ -88,8 +108,14 @@ def test_noxus_client(live: Live) -> None:
     order = newest_first([3, 4, 5, 9, 10])
     assert out["pages"] == [order[:2], order[2:4]]
     assert out["statuses"] == ["stopped", "running", "queued", "queued", "running"]
-    assert out["run"] == {"id": run_id(3), "status": "running", "input": {"account": "Zoë"},
-                          "group_id": live.project, "progress": 0, "workflow_id": crm}  # fmt: skip
+    assert out["run"] == {
+        "id": run_id(3),
+        "status": "running",
+        "input": {"account": "Zoë"},
+        "group_id": live.project,
+        "progress": 0,
+        "workflow_id": crm,
+    }
     assert out["stopped"] == "stopped"
     assert out["refreshed"] == "stopped"
     assert "no-such-workflow" in out["missing"]
@@ -97,13 +123,18 @@ def test_noxus_client(live: Live) -> None:
 
 def test_the_clients_are_the_pinned_versions() -> None:
     pinned = [
-        line.split("==") for line in (HERE / "requirements.txt").read_text().splitlines()
+        line.split("==")
+        for line in (HERE / "requirements.txt").read_text().splitlines()
         if line and not line.startswith("#")
-    ]  # fmt: skip
+    ]
     code = (
         "import importlib.metadata as m, json, sys;"
         "print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
     )
-    done = subprocess.run([str(CLIENTS_PYTHON), "-c", code, *(n for n, _ in pinned)],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [str(CLIENTS_PYTHON), "-c", code, *(n for n, _ in pinned)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(done.stdout) == dict(pinned)

@@ -25,15 +25,28 @@ def test_batch_invoke_queues_every_run_and_refuses_a_bad_batch_whole(live: Live)
     for (run_id, _, created_at, session), execution in zip(handles, out["executions"], strict=True):
         native = live.http.get(f"/api/v1/runs/{run_id}").json()
         assert (execution["id"], execution["status"], native["status"]) == (
-            run_id, "queued", "queued")  # fmt: skip
+            run_id,
+            "queued",
+            "queued",
+        )
         assert execution["payload"] == native["input"]
         assert created_at == native["created_at"]
         assert (session, native["session_id"], native["triggered_by"]) == (
-            "sess-1", "sess-1", "ada@example.com")  # fmt: skip
+            "sess-1",
+            "sess-1",
+            "ada@example.com",
+        )
     assert [e["payload"] for e in out["executions"]] == [
-        {"account": "Ada"}, {"q": 1}, {"account": "Bo"}]  # fmt: skip
+        {"account": "Ada"},
+        {"q": 1},
+        {"account": "Bo"},
+    ]
     assert out["handle_get"] == "queued"
-    assert out["unknown"] == [404, {
-        "error": "workflows.1.workflow_id: workflow 'not-in-runyard' does not exist",
-        "error_type": "NOT_FOUND"}]  # fmt: skip
+    assert out["unknown"] == [
+        404,
+        {
+            "error": "workflows.1.workflow_id: workflow 'not-in-runyard' does not exist",
+            "error_type": "NOT_FOUND",
+        },
+    ]
     assert live.http.get("/api/v1/runs/count").json()["count"] == before + 3  # none of the bad

@@ -23,9 +23,16 @@ def live(request: pytest.FixtureRequest) -> Iterator[Live]:
 def test_every_run_and_workflow_call(live: Live) -> None:
     crm, invoice = live.workflows["crm-sync"], live.workflows["invoice-agent"]
     doomed = live.http.post("/api/v1/workflows", json={"name": "doomed"}).json()
-    out = live.drive("skyvern", "skyvern_calls", crm=crm["id"], search="cust-0001",
-                     ended=run_id(12), missing=run_id(99), running=run_id(5),
-                     doomed=doomed["id"])  # fmt: skip
+    out = live.drive(
+        "skyvern",
+        "skyvern_calls",
+        crm=crm["id"],
+        search="cust-0001",
+        ended=run_id(12),
+        missing=run_id(99),
+        running=run_id(5),
+        doomed=doomed["id"],
+    )
 
     def native(run: str) -> dict[str, Any]:
         found: dict[str, Any] = live.http.get(f"/api/v1/runs/{run}").json()
@@ -38,8 +45,11 @@ def test_every_run_and_workflow_call(live: Live) -> None:
     assert started["webhook_callback_url"] == "https://example.com/hook"
     kind, packed_id, status, output, step_count = out["packed"]
     packed = native(packed_id)
-    assert (kind, status, packed["status"]) == ("GetRunResponse_WorkflowRun", "completed",
-                                                "completed")  # fmt: skip
+    assert (kind, status, packed["status"]) == (
+        "GetRunResponse_WorkflowRun",
+        "completed",
+        "completed",
+    )
     assert output == packed["result"] == {"sku": "SKU-7", "packed": True}
     assert step_count == len(packed["steps"]) == 2
     blocks = [e[1:] for e in out["timeline"] if e[0] == "block"]
@@ -73,7 +83,8 @@ def test_every_run_and_workflow_call(live: Live) -> None:
     assert out["bad_parameter"][2]["detail"][0]["loc"] == ["body", "parameters", "account"]
     assert out["running_retry"][:2] == ["ApiError", 409]
     assert out["sessions"][1:] == [
-        404, {"detail": "runyard does not keep browser sessions; this Skyvern call is not served"}
-    ]  # fmt: skip
+        404,
+        {"detail": "runyard does not keep browser sessions; this Skyvern call is not served"},
+    ]
     assert out["credentials"][1] == 404
     assert out["bad_key"] == ["ApiError", 403, {"detail": "invalid or revoked API key"}]

@@ -37,8 +37,9 @@ class Server:
         its requests fail as ``script`` says (``Flaky``)."""
         return self.through(Flaky(self.transport, list(script)), key, **options)
 
-    def through(self, transport: httpx.BaseTransport, key: str | None = ADMIN_KEY,
-                **options: Any) -> Client:  # fmt: skip
+    def through(
+        self, transport: httpx.BaseTransport, key: str | None = ADMIN_KEY, **options: Any
+    ) -> Client:
         return Client(BASE, key, transport=transport, **{"backoff": 0, **options})
 
     def new_key(self, role: str, project: str = "default") -> str:
@@ -107,8 +108,13 @@ class Flaky(httpx.BaseTransport):
             raise httpx.ConnectError("connection refused", request=request)
         if isinstance(step, int):
             code = {503: "unavailable", 429: "rate_limited"}.get(step, f"http_{step}")
-            problem = {"type": "about:blank", "title": "Refused", "status": step,
-                       "detail": f"refused with {step}", "code": code}  # fmt: skip
+            problem = {
+                "type": "about:blank",
+                "title": "Refused",
+                "status": step,
+                "detail": f"refused with {step}",
+                "code": code,
+            }
             return httpx.Response(step, json=problem, headers={"Retry-After": self.retry_after})
         response = self.inner.handle_request(request)
         self.delivered.append(request)

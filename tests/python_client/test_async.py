@@ -54,10 +54,17 @@ def test_the_async_client_does_what_the_sync_one_does(server: Server) -> None:
         assert [w.id for w in await client.workflows()] == [workflow.id]
         assert (await client.get_workflow("invoice-agent")).type == "agent"
         imported = await client.import_runs(
-            [{"id": run_id(n), "workflow_id": "invoice-agent", "status": "completed",
-              "created_at": "2026-03-01T00:00:00Z"} for n in range(1, 6)],
+            [
+                {
+                    "id": run_id(n),
+                    "workflow_id": "invoice-agent",
+                    "status": "completed",
+                    "created_at": "2026-03-01T00:00:00Z",
+                }
+                for n in range(1, 6)
+            ],
             batch=2,
-        )  # fmt: skip
+        )
         assert (imported.imported, imported.skipped) == (5, 0)
         run = await client.trigger("invoice-agent", {"customer_id": "C-1"}, is_test=True)
         assert run.status is RunStatus.QUEUED

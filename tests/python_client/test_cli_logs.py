@@ -26,9 +26,11 @@ def test_runs_logs_prints_and_follows_a_runs_log(database_url: str) -> None:
         client.report(run, status="running")
         client.add_logs(
             run,
-            [{"message": "fetching [3] invoices", "step": "fetch", "ts": "2026-05-01T12:00:00Z"},
-             {"message": "done", "level": "warning"}],
-        )  # fmt: skip
+            [
+                {"message": "fetching [3] invoices", "step": "fetch", "ts": "2026-05-01T12:00:00Z"},
+                {"message": "done", "level": "warning"},
+            ],
+        )
         code, out = _cli(database_url, "runs", "logs", run)
         assert code == 0, out
         first, second = out.splitlines()
@@ -49,8 +51,10 @@ def test_runs_logs_prints_and_follows_a_runs_log(database_url: str) -> None:
         thread.join()
         assert code == 0, out
         assert [line.split(" ", 2)[2] for line in out.splitlines()] == [
-            "[fetch] fetching [3] invoices", "done", "last words",
-        ]  # fmt: skip
+            "[fetch] fetching [3] invoices",
+            "done",
+            "last words",
+        ]
         assert time.monotonic() - started >= 0.5  # it waited for the run to end
     code, out = _cli(database_url, "runs", "logs", "0c100000-0000-4000-8000-000000000099")
     assert code == 1

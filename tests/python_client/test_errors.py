@@ -138,18 +138,24 @@ def test_error_from_response_reads_retry_after_and_bodies_that_are_not_problems(
     assert busy.retry_after_seconds == 7
     dated = error_from_response(
         _response(
-            429, b"{}", **{"Retry-After": "Wed, 21 Oct 2026 07:28:05 GMT",
-                           "Date": "Wed, 21 Oct 2026 07:28:00 GMT"},
+            429,
+            b"{}",
+            **{
+                "Retry-After": "Wed, 21 Oct 2026 07:28:05 GMT",
+                "Date": "Wed, 21 Oct 2026 07:28:00 GMT",
+            },
         )
-    )  # fmt: skip
+    )
     assert isinstance(dated, RateLimited)
     assert dated.retry_after_seconds == 5
     proxy = error_from_response(_response(502, b"<html>Bad Gateway</html>"))
     assert isinstance(proxy, ServerError)
     assert proxy.problem == {
-        "type": "about:blank", "title": "Bad Gateway", "status": 502,
+        "type": "about:blank",
+        "title": "Bad Gateway",
+        "status": 502,
         "detail": "<html>Bad Gateway</html>",
-    }  # fmt: skip
+    }
     assert str(proxy) == "<html>Bad Gateway</html>"
 
 

@@ -61,8 +61,10 @@ def test_requests_reach_the_app_and_its_lifespan_runs() -> None:
     with httpx.Client(transport=transport, base_url="http://app") as http:
         answer = http.post("/echo", params={"a": "1"}, content=b"hello")
         assert (answer.status_code, answer.text, answer.headers["x-app"]) == (
-            200, "POST a=1 hello", "1",
-        )  # fmt: skip
+            200,
+            "POST a=1 hello",
+            "1",
+        )
         with pytest.raises(RuntimeError, match="boom"):
             http.get("/boom")
     assert app.lifespan == ["lifespan.startup", "lifespan.shutdown"]

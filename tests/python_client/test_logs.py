@@ -53,8 +53,9 @@ def test_lines_are_appended_and_read_page_by_page(client: Client) -> None:
     every = list(client.iter_logs(run))  # pages of 200
     assert [x.seq for x in every] == list(range(1, 451))
     assert [x.message for x in client.iter_logs(run, cursor=rest.next_cursor)][:2] == [
-        "line 0", "line 1",
-    ]  # fmt: skip
+        "line 0",
+        "line 1",
+    ]
     at_the_end = client.logs(run, limit=1000).next_cursor
     assert at_the_end is not None
     client.report(run, status="completed")

@@ -39,15 +39,24 @@ from runyard.client.models import Delivery
 from runyard.client.operations import prune
 
 PAIRS: list[tuple[type[BaseModel], type[BaseModel]]] = [
-    (Run, schemas.RunOut), (Step, schemas.StepOut), (StepError, schemas.StepErrorOut),
-    (RunPage, schemas.RunPageOut), (Count, schemas.CountOut), (Stats, schemas.StatsOut),
-    (Bucket, schemas.BucketOut), (ImportResult, schemas.ImportOut),
-    (PruneResult, schemas.PruneOut), (Parameter, schemas.ParameterOut),
-    (Workflow, schemas.WorkflowOut), (Project, schemas.ProjectOut),
-    (ApiKey, schemas.NewApiKeyOut), (Delivery, schemas.EventOut),
-    (LogLine, schemas.LogLineOut), (LogPage, schemas.LogPageOut),
+    (Run, schemas.RunOut),
+    (Step, schemas.StepOut),
+    (StepError, schemas.StepErrorOut),
+    (RunPage, schemas.RunPageOut),
+    (Count, schemas.CountOut),
+    (Stats, schemas.StatsOut),
+    (Bucket, schemas.BucketOut),
+    (ImportResult, schemas.ImportOut),
+    (PruneResult, schemas.PruneOut),
+    (Parameter, schemas.ParameterOut),
+    (Workflow, schemas.WorkflowOut),
+    (Project, schemas.ProjectOut),
+    (ApiKey, schemas.NewApiKeyOut),
+    (Delivery, schemas.EventOut),
+    (LogLine, schemas.LogLineOut),
+    (LogPage, schemas.LogPageOut),
     (LogReceipt, schemas.LogsAppendedOut),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("model", "documented"), PAIRS, ids=lambda m: m.__name__)
@@ -58,20 +67,42 @@ def test_each_model_has_the_fields_of_the_documented_body(
 
 
 RUN = {
-    "id": "0c300000-0000-4000-8000-000000000001", "project_id": "p", "workflow_id": "w",
-    "workflow_name": "invoice-agent", "workflow_version": 2, "status": "completed",
-    "attempt": 1, "input": {"b": 1, "a": [1, 2]}, "result": {"ok": True}, "error": None,
-    "failure_reason": None, "failure_category": None, "parent_run_id": None,
-    "root_run_id": None, "depends_on_run_id": None, "source_run_id": None,
-    "trigger_type": "a-trigger-type-of-the-future", "triggered_by": None,
-    "credential_id": None, "is_test": False, "dry_run": False, "progress": 100,
-    "node_ids": None, "credits_used": 1.5, "extra_http_headers": None,
-    "webhook_callback_url": None, "tags": {}, "session_id": None,
-    "created_at": "2026-01-02T03:04:05.000000Z", "queued_at": None,
-    "started_at": "2026-01-02T05:04:05.000006+02:00", "finished_at": None,
-    "modified_at": "2026-01-02T03:04:05.000000Z", "duration_seconds": None,
+    "id": "0c300000-0000-4000-8000-000000000001",
+    "project_id": "p",
+    "workflow_id": "w",
+    "workflow_name": "invoice-agent",
+    "workflow_version": 2,
+    "status": "completed",
+    "attempt": 1,
+    "input": {"b": 1, "a": [1, 2]},
+    "result": {"ok": True},
+    "error": None,
+    "failure_reason": None,
+    "failure_category": None,
+    "parent_run_id": None,
+    "root_run_id": None,
+    "depends_on_run_id": None,
+    "source_run_id": None,
+    "trigger_type": "a-trigger-type-of-the-future",
+    "triggered_by": None,
+    "credential_id": None,
+    "is_test": False,
+    "dry_run": False,
+    "progress": 100,
+    "node_ids": None,
+    "credits_used": 1.5,
+    "extra_http_headers": None,
+    "webhook_callback_url": None,
+    "tags": {},
+    "session_id": None,
+    "created_at": "2026-01-02T03:04:05.000000Z",
+    "queued_at": None,
+    "started_at": "2026-01-02T05:04:05.000006+02:00",
+    "finished_at": None,
+    "modified_at": "2026-01-02T03:04:05.000000Z",
+    "duration_seconds": None,
     "a_field_of_the_future": {"x": 1},
-}  # fmt: skip
+}
 
 
 def test_a_run_reads_typed_and_keeps_its_json() -> None:
@@ -91,15 +122,23 @@ def test_filters_become_repeated_query_parameters() -> None:
     zurich = timezone(timedelta(hours=1))
     assert encode(
         {
-            "workflow": ["a", "b"], "status": RunStatus.FAILED, "is_test": False,
-            "created_after": datetime(2026, 1, 1, 1, tzinfo=zurich), "search": None,
-            "limit": 5, "tag": ("env=prod",),
+            "workflow": ["a", "b"],
+            "status": RunStatus.FAILED,
+            "is_test": False,
+            "created_after": datetime(2026, 1, 1, 1, tzinfo=zurich),
+            "search": None,
+            "limit": 5,
+            "tag": ("env=prod",),
         }
     ) == [
-        ("workflow_id", "a"), ("workflow_id", "b"), ("status", "failed"),
-        ("is_test", "false"), ("created_after", "2026-01-01T00:00:00.000000Z"),
-        ("limit", "5"), ("tag", "env=prod"),
-    ]  # fmt: skip
+        ("workflow_id", "a"),
+        ("workflow_id", "b"),
+        ("status", "failed"),
+        ("is_test", "false"),
+        ("created_after", "2026-01-01T00:00:00.000000Z"),
+        ("limit", "5"),
+        ("tag", "env=prod"),
+    ]
     with pytest.raises(InvalidInput, match="time zone"):
         encode({"created_before": datetime(2026, 1, 1)})
 

@@ -25,24 +25,56 @@ def _corpus(client: Client) -> dict[str, dict[str, Any]]:
     make_workflow(client, "invoice-agent")
     make_workflow(client, "crm-sync")
     runs = [
-        {"id": run_id(1), "workflow_id": "invoice-agent", "status": "completed",
-         "created_at": "2026-04-01T00:00:00Z", "started_at": "2026-04-01T00:00:01Z",
-         "finished_at": "2026-04-01T00:00:31Z", "trigger_type": "scheduled",
-         "input": {"customer_id": "CUST-0001"}, "tags": {"env": "prod"},
-         "credential_id": "cred-1"},
-        {"id": run_id(2), "workflow_id": "invoice-agent", "status": "failed",
-         "created_at": "2026-04-02T00:00:00Z", "started_at": "2026-04-02T00:00:01Z",
-         "finished_at": "2026-04-02T00:00:03Z", "triggered_by": "anna@acme.com",
-         "input": {"customer_id": "CUST-0002"}, "tags": {"env": "staging"},
-         "steps": [{"name": "login", "status": "failed",
-                    "errors": [{"error_code": "LOGIN_FAILED", "message": "bad",
-                                "screenshot": "s3://x"}]}]},
-        {"id": run_id(3), "workflow_id": "crm-sync", "status": "running",
-         "created_at": "2026-04-03T00:00:00Z", "started_at": "2026-04-03T00:00:05Z",
-         "is_test": True, "parent_run_id": run_id(1), "root_run_id": run_id(1)},
-        {"id": run_id(4), "workflow_id": "crm-sync", "status": "queued",
-         "created_at": "2026-04-04T00:00:00Z", "trigger_type": "webhook"},
-    ]  # fmt: skip
+        {
+            "id": run_id(1),
+            "workflow_id": "invoice-agent",
+            "status": "completed",
+            "created_at": "2026-04-01T00:00:00Z",
+            "started_at": "2026-04-01T00:00:01Z",
+            "finished_at": "2026-04-01T00:00:31Z",
+            "trigger_type": "scheduled",
+            "input": {"customer_id": "CUST-0001"},
+            "tags": {"env": "prod"},
+            "credential_id": "cred-1",
+        },
+        {
+            "id": run_id(2),
+            "workflow_id": "invoice-agent",
+            "status": "failed",
+            "created_at": "2026-04-02T00:00:00Z",
+            "started_at": "2026-04-02T00:00:01Z",
+            "finished_at": "2026-04-02T00:00:03Z",
+            "triggered_by": "anna@acme.com",
+            "input": {"customer_id": "CUST-0002"},
+            "tags": {"env": "staging"},
+            "steps": [
+                {
+                    "name": "login",
+                    "status": "failed",
+                    "errors": [
+                        {"error_code": "LOGIN_FAILED", "message": "bad", "screenshot": "s3://x"}
+                    ],
+                }
+            ],
+        },
+        {
+            "id": run_id(3),
+            "workflow_id": "crm-sync",
+            "status": "running",
+            "created_at": "2026-04-03T00:00:00Z",
+            "started_at": "2026-04-03T00:00:05Z",
+            "is_test": True,
+            "parent_run_id": run_id(1),
+            "root_run_id": run_id(1),
+        },
+        {
+            "id": run_id(4),
+            "workflow_id": "crm-sync",
+            "status": "queued",
+            "created_at": "2026-04-04T00:00:00Z",
+            "trigger_type": "webhook",
+        },
+    ]
     result = client.import_runs(runs, batch=3)  # two requests
     assert (result.imported, result.skipped) == (4, 0)
     return {r["id"]: r for r in runs}
@@ -111,10 +143,14 @@ def test_iter_runs_walks_every_page_without_skips_or_repeats(client: Client) -> 
     base = datetime(2026, 5, 1, tzinfo=UTC)
     # 57 runs, many sharing one created_at: the cursor must break ties by id.
     runs = [
-        {"id": run_id(n), "workflow_id": "invoice-agent", "status": "completed",
-         "created_at": (base + timedelta(seconds=n // 7)).isoformat()}
+        {
+            "id": run_id(n),
+            "workflow_id": "invoice-agent",
+            "status": "completed",
+            "created_at": (base + timedelta(seconds=n // 7)).isoformat(),
+        }
         for n in range(1, 58)
-    ]  # fmt: skip
+    ]
     client.import_runs(runs)
     for sort in ("-created_at", "created_at:asc", "+duration"):
         walked = [r.id for r in client.iter_runs(limit=10, sort=sort)]
@@ -164,15 +200,24 @@ def test_get_run_has_steps_and_their_errors(client: Client) -> None:
 def test_trigger_report_and_steps(client: Client) -> None:
     make_workflow(client)
     run = client.trigger(
-        "invoice-agent", {"customer_id": "CUST-7"}, trigger_type="manual",
-        tags={"env": "prod"}, is_test=True, triggered_by="ops",
-    )  # fmt: skip
+        "invoice-agent",
+        {"customer_id": "CUST-7"},
+        trigger_type="manual",
+        tags={"env": "prod"},
+        is_test=True,
+        triggered_by="ops",
+    )
     assert (run.status, run.trigger_type, run.workflow_name) == (
-        RunStatus.QUEUED, "manual", "invoice-agent",
-    )  # fmt: skip
+        RunStatus.QUEUED,
+        "manual",
+        "invoice-agent",
+    )
     assert (run.input, run.tags, run.is_test, run.triggered_by) == (
-        {"customer_id": "CUST-7"}, {"env": "prod"}, True, "ops",
-    )  # fmt: skip
+        {"customer_id": "CUST-7"},
+        {"env": "prod"},
+        True,
+        "ops",
+    )
     # The same key: the same run; no key: a new one each time.
     first = client.trigger("invoice-agent", idempotency_key="order-1")
     assert client.trigger("invoice-agent", idempotency_key="order-1").id == first.id

@@ -15,13 +15,18 @@ def test_workflows_are_created_versioned_listed_and_found(client: Client) -> Non
         title="Expense audit",
         type="agent",
         description="Audits expenses",
-        parameters=[Parameter(key="customer_id", description="Customer"),
-                    {"key": "limit", "type": "integer", "default": 5}],
+        parameters=[
+            Parameter(key="customer_id", description="Customer"),
+            {"key": "limit", "type": "integer", "default": 5},
+        ],
         definition={"steps": ["collect", "check"]},
-    )  # fmt: skip
+    )
     assert (made.name, made.title, made.type, made.version) == (
-        "expense-audit", "Expense audit", "agent", 1,
-    )  # fmt: skip
+        "expense-audit",
+        "Expense audit",
+        "agent",
+        1,
+    )
     assert made.parameters == (
         Parameter(key="customer_id", description="Customer"),
         Parameter(key="limit", type="integer", default=5),

@@ -23,8 +23,11 @@ class Server:
     def __init__(self, database_url: str, log: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "RUNYARD_DATABASE_URL": database_url,
-                    "RUNYARD_BOOTSTRAP_API_KEY": ADMIN_KEY}  # fmt: skip
+        self.env = {
+            **os.environ,
+            "RUNYARD_DATABASE_URL": database_url,
+            "RUNYARD_BOOTSTRAP_API_KEY": ADMIN_KEY,
+        }
         self.log = log.open("a")
         self.process: subprocess.Popen[bytes] | None = None
 

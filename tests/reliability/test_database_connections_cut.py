@@ -38,9 +38,13 @@ def test_cut_connections_lose_nothing_acknowledged(database_url: str, tmp_path: 
             for j in range(RUNS_PER_CLIENT):
                 key = f"client-{n}-{j}"
                 run = until_acknowledged(
-                    http, "POST", "/api/v1/workflows/cut/runs", refused,
-                    json={"input": {"intent": key}}, headers={"Idempotency-Key": key},
-                )  # fmt: skip
+                    http,
+                    "POST",
+                    "/api/v1/workflows/cut/runs",
+                    refused,
+                    json={"input": {"intent": key}},
+                    headers={"Idempotency-Key": key},
+                )
                 acknowledged.append(run["id"])
             http.close()
         except BaseException as exc:
@@ -50,10 +54,12 @@ def test_cut_connections_lose_nothing_acknowledged(database_url: str, tmp_path: 
         with admin_engine.connect() as conn:
             while not done.is_set():
                 conn.execute(
-                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         "WHERE datname = :db AND pid <> pg_backend_pid()"),
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :db AND pid <> pg_backend_pid()"
+                    ),
                     {"db": database},
-                )  # fmt: skip
+                )
                 time.sleep(0.3)
 
     with running_server(database_url, ADMIN_KEY, tmp_path / "serve.log", "--no-worker") as url:

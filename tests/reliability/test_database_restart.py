@@ -54,9 +54,13 @@ def test_a_postgres_restart_loses_nothing_acknowledged(database_url: str, tmp_pa
             for j in range(RUNS_PER_CLIENT):
                 key = f"client-{n}-{j}"
                 run = until_acknowledged(
-                    http, "POST", "/api/v1/workflows/restart/runs", refused,
-                    json={"input": {"intent": key}}, headers={"Idempotency-Key": key},
-                )  # fmt: skip
+                    http,
+                    "POST",
+                    "/api/v1/workflows/restart/runs",
+                    refused,
+                    json={"input": {"intent": key}},
+                    headers={"Idempotency-Key": key},
+                )
                 acknowledged.append(run["id"])
                 time.sleep(0.01)
             http.close()

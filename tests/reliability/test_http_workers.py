@@ -51,11 +51,24 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RUNYARD_")}
         env["RUNYARD_TEST_EFFECTS"] = str(self.effects)
         process = subprocess.Popen(
-            [str(BIN / "runyard"), "worker", "tests.worker.flows:app", "--url",
-             url or self.server.url, "--api-key", self.key, "--concurrency", "8",
-             "--lease", str(LEASE)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
+            [
+                str(BIN / "runyard"),
+                "worker",
+                "tests.worker.flows:app",
+                "--url",
+                url or self.server.url,
+                "--api-key",
+                self.key,
+                "--concurrency",
+                "8",
+                "--lease",
+                str(LEASE),
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         self.workers.append(process)
         self.logs.append(log)
         return process
@@ -167,12 +180,14 @@ def _check(
 def cluster(database_url: str, tmp_path: Path) -> Iterator[Cluster]:
     server = Server(database_url, tmp_path / "serve.log")
     server.start()
-    admin = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN_KEY}"},
-                         timeout=30)  # fmt: skip
+    admin = httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30
+    )
     project = admin.get("/api/v1/projects").json()["items"][0]["id"]
     made = admin.post(f"/api/v1/projects/{project}/api-keys", json={"role": "worker"})
-    made_cluster = Cluster(server, admin, made.json()["key"], tmp_path / "effects.txt",
-                           tmp_path, [], [])  # fmt: skip
+    made_cluster = Cluster(
+        server, admin, made.json()["key"], tmp_path / "effects.txt", tmp_path, [], []
+    )
     yield made_cluster
     made_cluster.stop_workers()
     for log in made_cluster.logs:

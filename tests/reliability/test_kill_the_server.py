@@ -33,22 +33,29 @@ RETRIES: list[str] = []  # requests that met a killed server (the kills hit work
 
 def client(url: str, n: int, acknowledged: list[str], errors: list[BaseException]) -> None:
     try:
-        http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_KEY}"},
-                            timeout=10)  # fmt: skip
+        http = httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=10
+        )
         for j in range(max(TRIGGERS_PER_CLIENT, IMPORTS_PER_CLIENT)):
             if j < TRIGGERS_PER_CLIENT:
                 key = f"client-{n}-trigger-{j}"
                 run = until_acknowledged(
-                    http, "POST", "/api/v1/workflows/crash/runs", RETRIES,
-                    json={"input": {"intent": key}}, headers={"Idempotency-Key": key},
-                )  # fmt: skip
+                    http,
+                    "POST",
+                    "/api/v1/workflows/crash/runs",
+                    RETRIES,
+                    json={"input": {"intent": key}},
+                    headers={"Idempotency-Key": key},
+                )
                 acknowledged.append(run["id"])
             if j < IMPORTS_PER_CLIENT:
                 ids = [
                     str(uuid.UUID(int=(n << 32) | (j << 16) | k)) for k in range(RUNS_PER_IMPORT)
                 ]
-                runs = [{"id": i, "workflow_id": "crash", "status": "completed",
-                         "input": {"intent": i}} for i in ids]  # fmt: skip
+                runs = [
+                    {"id": i, "workflow_id": "crash", "status": "completed", "input": {"intent": i}}
+                    for i in ids
+                ]
                 until_acknowledged(
                     http, "POST", "/api/v1/runs/import", RETRIES, json={"runs": runs}
                 )
@@ -68,8 +75,10 @@ def test_every_intended_run_exists_exactly_once_after_kill_9(
     assert admin.post("/api/v1/workflows", json={"name": "crash"}).status_code == 201
     acknowledged: list[str] = []
     errors: list[BaseException] = []
-    threads = [threading.Thread(target=client, args=(server.url, n, acknowledged, errors))
-               for n in range(CLIENTS)]  # fmt: skip
+    threads = [
+        threading.Thread(target=client, args=(server.url, n, acknowledged, errors))
+        for n in range(CLIENTS)
+    ]
     for thread in threads:
         thread.start()
     try:

@@ -31,8 +31,9 @@ def test_writers_of_one_sqlite_file_never_show_a_lock(
 
     def client(url: str, n: int) -> None:
         try:
-            http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_KEY}"},
-                                timeout=60)  # fmt: skip
+            http = httpx.Client(
+                base_url=url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=60
+            )
             for j in range(RUNS_PER_CLIENT):
                 for method, path, body in (
                     ("POST", "/api/v1/workflows/five-steps/runs", {"input": {"n": j}}),

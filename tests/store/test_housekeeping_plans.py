@@ -29,9 +29,14 @@ PROJECT = "00000000-0000-4000-8000-000000000001"
 WORKFLOW = "00000000-0000-4000-8000-000000000002"
 # Indexes over live runs only (partial), or a project's status range.
 LIVE_INDEXES = {
-    "ix_runs_lease", "ix_runs_available", "ix_runs_deadline", "ix_runs_waiting_for",
-    "ix_runs_queue", "ix_runs_status", "ix_runs_workflow_status",
-}  # fmt: skip
+    "ix_runs_lease",
+    "ix_runs_available",
+    "ix_runs_deadline",
+    "ix_runs_waiting_for",
+    "ix_runs_queue",
+    "ix_runs_status",
+    "ix_runs_workflow_status",
+}
 
 # The index a PostgreSQL plan line reads, if it is one of the runs table's.
 PG_INDEX = re.compile(

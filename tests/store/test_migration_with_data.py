@@ -41,8 +41,9 @@ PROJECT, WORKFLOW, VERSION = (
 )
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 # The side tables as the first schema had them (migration 0007 keyed them in run order).
-FIRST_RUN_TAGS = table("run_tags", column("project_id"), column("key"), column("value"),
-                       column("run_pk"))  # fmt: skip
+FIRST_RUN_TAGS = table(
+    "run_tags", column("project_id"), column("key"), column("value"), column("run_pk")
+)
 FIRST_RUN_ERROR_CODES = table(
     "run_error_codes", column("project_id"), column("error_code"), column("run_pk")
 )
@@ -65,65 +66,124 @@ def write_as_the_first_release(conn: Connection) -> None:
     conn.execute(projects.insert().values(id=PROJECT, name="legacy", created_at=T0))
     conn.execute(
         api_keys.insert().values(
-            id="0f000000-0000-4000-8000-000000000004", project_id=PROJECT, name="ops",
-            role="admin", server_admin=False, key_hash=hash_key(SECRET), prefix=SECRET[:8],
-            created_at=T0, revoked_at=None,
+            id="0f000000-0000-4000-8000-000000000004",
+            project_id=PROJECT,
+            name="ops",
+            role="admin",
+            server_admin=False,
+            key_hash=hash_key(SECRET),
+            prefix=SECRET[:8],
+            created_at=T0,
+            revoked_at=None,
         )
-    )  # fmt: skip
-    parameter = {"key": "customer_id", "description": "Customer to bill", "type": "string",
-                 "default": None}  # fmt: skip
+    )
+    parameter = {
+        "key": "customer_id",
+        "description": "Customer to bill",
+        "type": "string",
+        "default": None,
+    }
     conn.execute(
         workflows.insert().values(
-            id=WORKFLOW, project_id=PROJECT, name="invoice-agent", title="Invoice agent",
-            type="agent", description="", version=1, version_id=VERSION, definition={},
-            error_handler_id=None, created_at=T0, modified_at=T0, deleted_at=None,
+            id=WORKFLOW,
+            project_id=PROJECT,
+            name="invoice-agent",
+            title="Invoice agent",
+            type="agent",
+            description="",
+            version=1,
+            version_id=VERSION,
+            definition={},
+            error_handler_id=None,
+            created_at=T0,
+            modified_at=T0,
+            deleted_at=None,
         )
-    )  # fmt: skip
+    )
     conn.execute(
         workflow_versions.insert().values(
-            version_id=VERSION, workflow_id=WORKFLOW, version=1, definition={},
-            parameters=[parameter], created_at=T0,
+            version_id=VERSION,
+            workflow_id=WORKFLOW,
+            version=1,
+            definition={},
+            parameters=[parameter],
+            created_at=T0,
         )
-    )  # fmt: skip
+    )
     conn.execute(
         workflow_parameters.insert().values(
-            workflow_id=WORKFLOW, key="customer_id", project_id=PROJECT, position=0,
-            description="Customer to bill", type="string", default=None, deleted_at=None,
+            workflow_id=WORKFLOW,
+            key="customer_id",
+            project_id=PROJECT,
+            position=0,
+            description="Customer to bill",
+            type="string",
+            default=None,
+            deleted_at=None,
             search_text="customer_id customer to bill",
         )
-    )  # fmt: skip
+    )
     for n, status in enumerate(("completed", "failed", "queued"), 1):
         created = T0 + timedelta(minutes=n)
         ended = status != "queued"
         run: dict[str, Any] = {
-            "id": run_id(n), "project_id": PROJECT, "workflow_id": WORKFLOW,
-            "workflow_version": 1, "status": status, "attempt": 1,
-            "input": {"customer_id": f"CUST-LEGACY-{n}"}, "result": {"n": n} if ended else None,
-            "error": "portal refused" if status == "failed" else None, "failure_reason": None,
-            "failure_category": None, "parent_run_id": None, "root_run_id": run_id(n),
-            "depends_on_run_id": None, "source_run_id": None, "trigger_type": "api",
-            "triggered_by": None, "credential_id": "cred-legacy", "is_test": False,
-            "dry_run": False, "progress": 100 if ended else 0, "node_ids": None,
-            "credits_used": 1.5, "extra_http_headers": None, "webhook_callback_url": None,
-            "tags": {"env": "legacy"}, "session_id": None, "idempotency_key": None,
-            "created_at": created, "queued_at": created,
+            "id": run_id(n),
+            "project_id": PROJECT,
+            "workflow_id": WORKFLOW,
+            "workflow_version": 1,
+            "status": status,
+            "attempt": 1,
+            "input": {"customer_id": f"CUST-LEGACY-{n}"},
+            "result": {"n": n} if ended else None,
+            "error": "portal refused" if status == "failed" else None,
+            "failure_reason": None,
+            "failure_category": None,
+            "parent_run_id": None,
+            "root_run_id": run_id(n),
+            "depends_on_run_id": None,
+            "source_run_id": None,
+            "trigger_type": "api",
+            "triggered_by": None,
+            "credential_id": "cred-legacy",
+            "is_test": False,
+            "dry_run": False,
+            "progress": 100 if ended else 0,
+            "node_ids": None,
+            "credits_used": 1.5,
+            "extra_http_headers": None,
+            "webhook_callback_url": None,
+            "tags": {"env": "legacy"},
+            "session_id": None,
+            "idempotency_key": None,
+            "created_at": created,
+            "queued_at": created,
             "started_at": created + timedelta(seconds=1) if ended else None,
             "finished_at": created + timedelta(seconds=9) if ended else None,
-            "modified_at": created, "duration_us": 8_000_000 if ended else None,
-        }  # fmt: skip
+            "modified_at": created,
+            "duration_us": 8_000_000 if ended else None,
+        }
         run["search_text"] = build_search_text(run["id"], run["input"], None)
         pk = conn.execute(runs.insert().values(**run).returning(runs.c.pk)).scalar_one()
         backend_of(conn).index_search_text(conn, [(pk, run["search_text"])])
-        conn.execute(FIRST_RUN_TAGS.insert().values(project_id=PROJECT, key="env",
-                                                    value="legacy", run_pk=pk))  # fmt: skip
+        conn.execute(
+            FIRST_RUN_TAGS.insert().values(project_id=PROJECT, key="env", value="legacy", run_pk=pk)
+        )
         if status == "failed":
             error = {"error_code": "LOGIN_FAILED", "message": "password refused"}
             conn.execute(
                 steps.insert().values(
-                    run_pk=pk, seq=1, name="login", status="failed", attempt=1, input=None,
-                    output=None, errors=[error], started_at=created, finished_at=created,
+                    run_pk=pk,
+                    seq=1,
+                    name="login",
+                    status="failed",
+                    attempt=1,
+                    input=None,
+                    output=None,
+                    errors=[error],
+                    started_at=created,
+                    finished_at=created,
                 )
-            )  # fmt: skip
+            )
             code = {"project_id": PROJECT, "error_code": "LOGIN_FAILED", "run_pk": pk}
             conn.execute(FIRST_RUN_ERROR_CODES.insert().values(**code))
 

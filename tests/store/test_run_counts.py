@@ -204,8 +204,11 @@ def test_windows_are_summed_from_whole_days_and_counted_at_their_ends(db: Databa
     assert windowed >= 10  # windows spanning whole days were summed from the day counts
     assert len(everything) == 360
     # And they are read, not the runs: a day's kept count shows through.
-    day3 = RunQuery(admin.project_id, created_after=DAY0 + timedelta(days=3),
-                    created_before=DAY0 + timedelta(days=4))  # fmt: skip
+    day3 = RunQuery(
+        admin.project_id,
+        created_after=DAY0 + timedelta(days=3),
+        created_before=DAY0 + timedelta(days=4),
+    )
     before = service.count(day3).value
     with db.write() as conn:
         bumped = conn.execute(
@@ -224,9 +227,10 @@ def test_a_window_splits_into_whole_days_and_partial_ends() -> None:
     assert split(None, None) == Window(None, None, ())
     assert split(DAY0, DAY0 + timedelta(days=2)) == Window(day0, day0 + 2, ())
     assert split(noon, noon + timedelta(days=2)) == Window(
-        day0 + 1, day0 + 2,
+        day0 + 1,
+        day0 + 2,
         ((noon, DAY0 + timedelta(days=1)), (DAY0 + timedelta(days=2), noon + timedelta(days=2))),
-    )  # fmt: skip
+    )
     assert split(noon, noon + timedelta(hours=20)) is None  # no whole day in it
     assert split(None, noon) == Window(None, day0, ((DAY0, noon),))
     before_1970 = datetime(1969, 12, 31, 12, tzinfo=UTC)

@@ -26,9 +26,13 @@ def test_a_tick_skipped_by_daylight_saving_fires_once_after_the_jump() -> None:
 
 @pytest.mark.parametrize(
     ("cron", "zone", "field"),
-    [("61 * * * *", "UTC", "cron"), ("every day", "UTC", "cron"),
-     ("0 9 * * *", "Mars/Olympus", "timezone"), ("0 9 * * *", "", "timezone")],
-)  # fmt: skip
+    [
+        ("61 * * * *", "UTC", "cron"),
+        ("every day", "UTC", "cron"),
+        ("0 9 * * *", "Mars/Olympus", "timezone"),
+        ("0 9 * * *", "", "timezone"),
+    ],
+)
 def test_bad_schedules_are_refused_naming_the_field(cron: str, zone: str, field: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         next_tick(cron, zone, datetime(2026, 1, 1, tzinfo=UTC))

@@ -47,9 +47,18 @@ def make_run(status: RunStatus = S.CREATED, **fields: object) -> Run:
 
 def test_the_canonical_statuses_and_the_five_terminal_ones() -> None:
     assert [s.value for s in RunStatus] == [
-        "created", "queued", "running", "waiting", "paused", "canceling",
-        "completed", "failed", "canceled", "terminated", "timed_out",
-    ]  # fmt: skip
+        "created",
+        "queued",
+        "running",
+        "waiting",
+        "paused",
+        "canceling",
+        "completed",
+        "failed",
+        "canceled",
+        "terminated",
+        "timed_out",
+    ]
     assert {s.value for s in TERMINAL} == {
         "completed",
         "failed",

@@ -69,11 +69,22 @@ class Pair:
 
     def cli_args(self, project: str, vendor: str, *more: str) -> list[str]:
         return [
-            "--url", self.target, "--api-key", ADMIN_KEY, "--project", project,
-            "runs", "import", "--from", vendor,
-            "--vendor-url", f"{self.source}/compat/{vendor}",
-            "--vendor-key", self.vendors[vendor].key, *more,
-        ]  # fmt: skip
+            "--url",
+            self.target,
+            "--api-key",
+            ADMIN_KEY,
+            "--project",
+            project,
+            "runs",
+            "import",
+            "--from",
+            vendor,
+            "--vendor-url",
+            f"{self.source}/compat/{vendor}",
+            "--vendor-key",
+            self.vendors[vendor].key,
+            *more,
+        ]
 
     def run_cli(self, project: str, vendor: str, *more: str) -> tuple[int, str]:
         env = {"XDG_CACHE_HOME": str(self.cache)}

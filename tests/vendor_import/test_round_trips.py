@@ -56,17 +56,49 @@ def view(vendor: str, row: dict[str, Any], workflow: dict[str, Any], key: str) -
     ``key`` is the workflow as runyard named it on that side."""
     shown = {"id": row["id"], "workflow": key, "status": _word(vendor, row)}
     pick = {
-        "polos": ("created_at", "finished_at", "input", "result", "error", "root_run_id",
-                  "session_id", "parent_run_id"),
-        "b3os": ("started_at", "finished_at", "is_test", "dry_run", "source_run_id",
-                 "credits_used", "trigger_type", "triggered_by", "workflow_version"),
-        "skyvern": ("created_at", "modified_at", "queued_at", "started_at", "finished_at",
-                    "extra_http_headers", "webhook_callback_url", "failure_category",
-                    "parent_run_id", "depends_on_run_id"),
-        "cloudcruise": ("created_at", "started_at", "finished_at", "dry_run", "input",
-                        "credential_id"),
+        "polos": (
+            "created_at",
+            "finished_at",
+            "input",
+            "result",
+            "error",
+            "root_run_id",
+            "session_id",
+            "parent_run_id",
+        ),
+        "b3os": (
+            "started_at",
+            "finished_at",
+            "is_test",
+            "dry_run",
+            "source_run_id",
+            "credits_used",
+            "trigger_type",
+            "triggered_by",
+            "workflow_version",
+        ),
+        "skyvern": (
+            "created_at",
+            "modified_at",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "extra_http_headers",
+            "webhook_callback_url",
+            "failure_category",
+            "parent_run_id",
+            "depends_on_run_id",
+        ),
+        "cloudcruise": (
+            "created_at",
+            "started_at",
+            "finished_at",
+            "dry_run",
+            "input",
+            "credential_id",
+        ),
         "noxus": ("created_at", "finished_at", "input", "node_ids", "progress", "trigger_type"),
-    }[vendor]  # fmt: skip
+    }[vendor]
     shown.update({k: row[k] for k in pick})
     if vendor == "skyvern":
         shown["failure_reason"] = row["failure_reason"] or row["error"]

@@ -60,13 +60,15 @@ def test_signing_in_keeps_the_key_in_an_httponly_samesite_cookie(
 
 def test_sign_in_goes_back_only_to_a_path_of_this_server(browser: Browser) -> None:
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
-        answer = browser.form("/ui/login", {"key": "ry_test_server_admin_key", "next": target},
-                              csrf=False)  # fmt: skip
+        answer = browser.form(
+            "/ui/login", {"key": "ry_test_server_admin_key", "next": target}, csrf=False
+        )
         assert answer.headers["location"] == "/"
     elsewhere = browser.client.post(
-        "/ui/login", data={"key": "ry_test_server_admin_key"},
+        "/ui/login",
+        data={"key": "ry_test_server_admin_key"},
         headers={"Origin": "https://evil.example"},
-    )  # fmt: skip
+    )
     assert elsewhere.status_code == 403
     assert "set-cookie" not in elsewhere.headers
 
@@ -94,14 +96,31 @@ def test_the_explorer_filters_as_the_api_does_and_reflects_them_in_the_url(
 def test_search_error_code_tag_and_time_window(
     browser: Browser, admin_api: Api, invoice: dict[str, Any]
 ) -> None:
-    ids = import_runs(admin_api, "invoice-agent", [
-        {"status": "failed", "created_at": "2026-05-01T10:00:00Z",
-         "input": {"customer_id": "CUST-77%_x"}, "tags": {"env": "prod"},
-         "steps": [{"name": "login", "status": "failed",
-                    "errors": [{"error_code": "LOGIN_FAILED", "message": "denied"}]}]},
-        {"status": "completed", "created_at": "2026-05-02T10:00:00Z",
-         "input": {"customer_id": "CUST-78"}, "tags": {"env": "staging"}},
-    ])  # fmt: skip
+    ids = import_runs(
+        admin_api,
+        "invoice-agent",
+        [
+            {
+                "status": "failed",
+                "created_at": "2026-05-01T10:00:00Z",
+                "input": {"customer_id": "CUST-77%_x"},
+                "tags": {"env": "prod"},
+                "steps": [
+                    {
+                        "name": "login",
+                        "status": "failed",
+                        "errors": [{"error_code": "LOGIN_FAILED", "message": "denied"}],
+                    }
+                ],
+            },
+            {
+                "status": "completed",
+                "created_at": "2026-05-02T10:00:00Z",
+                "input": {"customer_id": "CUST-78"},
+                "tags": {"env": "staging"},
+            },
+        ],
+    )
     browser.sign_in("ry_test_server_admin_key")
     assert _row_ids(browser.page("/?search=cust-77%25_")) == [ids[0]]
     assert _row_ids(browser.page("/?search=77_")) == []  # '_' is a literal character
@@ -173,9 +192,11 @@ def test_cursor_pages_neither_skip_nor_repeat_and_keep_a_relative_window(
     browser: Browser, admin_api: Api, invoice: dict[str, Any]
 ) -> None:
     # 60 runs sharing one created_at: only the id orders them.
-    ids = import_runs(admin_api, "invoice-agent",
-                      [{"status": "completed", "created_at": "2026-05-01T00:00:00Z"}
-                       for _ in range(60)])  # fmt: skip
+    ids = import_runs(
+        admin_api,
+        "invoice-agent",
+        [{"status": "completed", "created_at": "2026-05-01T00:00:00Z"} for _ in range(60)],
+    )
     browser.sign_in("ry_test_server_admin_key")
     seen: list[str] = []
     url: str | None = "/?limit=25"
@@ -198,11 +219,19 @@ def test_cursor_pages_neither_skip_nor_repeat_and_keep_a_relative_window(
 def test_sorting_by_a_column_toggles_its_direction(
     browser: Browser, admin_api: Api, invoice: dict[str, Any]
 ) -> None:
-    import_runs(admin_api, "invoice-agent", [
-        {"status": "completed", "created_at": "2026-05-01T00:00:00Z",
-         "started_at": "2026-05-01T00:00:00Z", "finished_at": f"2026-05-01T00:00:0{n}Z"}
-        for n in (3, 1, 2)
-    ])  # fmt: skip
+    import_runs(
+        admin_api,
+        "invoice-agent",
+        [
+            {
+                "status": "completed",
+                "created_at": "2026-05-01T00:00:00Z",
+                "started_at": "2026-05-01T00:00:00Z",
+                "finished_at": f"2026-05-01T00:00:0{n}Z",
+            }
+            for n in (3, 1, 2)
+        ],
+    )
     browser.sign_in("ry_test_server_admin_key")
     page = browser.page("/?sort=-duration")
     assert 'aria-sort="descending"' in page
@@ -216,26 +245,57 @@ def test_sorting_by_a_column_toggles_its_direction(
 def test_run_detail_shows_steps_errors_lineage_and_every_dialect(
     browser: Browser, admin_api: Api, invoice: dict[str, Any]
 ) -> None:
-    parent, child = import_runs(admin_api, "invoice-agent", [
-        {"status": "failed", "created_at": "2026-05-01T00:00:00Z",
-         "started_at": "2026-05-01T00:00:01Z", "finished_at": "2026-05-01T00:00:09Z",
-         "error": "portal refused the login", "input": {"customer_id": "CUST-9"},
-         "steps": [{"name": "open portal", "status": "completed"},
-                   {"name": "login", "status": "failed",
-                    "errors": [{"error_code": "LOGIN_FAILED", "message": "password expired"}]}]},
-        {"status": "completed", "created_at": "2026-05-01T00:00:02Z"},
-    ])  # fmt: skip
-    admin_api.post("/api/v1/runs/import", {"runs": [{
-        "id": "01900000-0000-7000-8000-0000000000aa", "workflow_id": "invoice-agent",
-        "status": "completed", "created_at": "2026-05-01T00:00:05Z", "parent_run_id": parent}]},
-        expect=200)  # fmt: skip
+    parent, child = import_runs(
+        admin_api,
+        "invoice-agent",
+        [
+            {
+                "status": "failed",
+                "created_at": "2026-05-01T00:00:00Z",
+                "started_at": "2026-05-01T00:00:01Z",
+                "finished_at": "2026-05-01T00:00:09Z",
+                "error": "portal refused the login",
+                "input": {"customer_id": "CUST-9"},
+                "steps": [
+                    {"name": "open portal", "status": "completed"},
+                    {
+                        "name": "login",
+                        "status": "failed",
+                        "errors": [{"error_code": "LOGIN_FAILED", "message": "password expired"}],
+                    },
+                ],
+            },
+            {"status": "completed", "created_at": "2026-05-01T00:00:02Z"},
+        ],
+    )
+    parents_child = {
+        "id": "01900000-0000-7000-8000-0000000000aa",
+        "workflow_id": "invoice-agent",
+        "status": "completed",
+        "created_at": "2026-05-01T00:00:05Z",
+        "parent_run_id": parent,
+    }
+    admin_api.post("/api/v1/runs/import", {"runs": [parents_child]}, expect=200)
     retry = admin_api.post(f"/api/v1/runs/{parent}/retry", expect=201)
     browser.sign_in("ry_test_server_admin_key")
     page = browser.page(f"/ui/runs/{parent}")
-    for text in ("portal refused the login", "LOGIN_FAILED", "password expired", "open portal",
-                 "CUST-9", "Status history", retry["id"][:8], "01900000",
-                 "Polos", "B3OS", "Skyvern", "CloudCruise", "Noxus", "workflow_run_id",
-                 "session_id"):  # fmt: skip
+    for text in (
+        "portal refused the login",
+        "LOGIN_FAILED",
+        "password expired",
+        "open portal",
+        "CUST-9",
+        "Status history",
+        retry["id"][:8],
+        "01900000",
+        "Polos",
+        "B3OS",
+        "Skyvern",
+        "CloudCruise",
+        "Noxus",
+        "workflow_run_id",
+        "session_id",
+    ):
         assert text in page, text
     retried = browser.page(f"/ui/runs/{retry['id']}")
     assert "Retry of" in retried
@@ -314,8 +374,9 @@ def test_bulk_retry_and_the_native_bulk_endpoint(
     browser: Browser, admin_api: Api, invoice: dict[str, Any]
 ) -> None:
     failed = import_runs(admin_api, "invoice-agent", _runs(["failed"] * 3 + ["running"]))
-    dry = admin_api.post("/api/v1/runs/bulk?status=failed", {"action": "retry", "dry_run": True},
-                         expect=200)  # fmt: skip
+    dry = admin_api.post(
+        "/api/v1/runs/bulk?status=failed", {"action": "retry", "dry_run": True}, expect=200
+    )
     assert dry == {"action": "retry", "dry_run": True, "matched": 3, "applied": 0, "skipped": 0}
     assert admin_api.get("/api/v1/runs/count")["count"] == 4
     done = admin_api.post("/api/v1/runs/bulk?status=failed", {"action": "retry"}, expect=200)

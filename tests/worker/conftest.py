@@ -33,8 +33,13 @@ class ServedApi:
         settings = Settings(database_url=database_url, bootstrap_api_key=ADMIN_KEY)
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(create_app(settings, db), host="127.0.0.1", port=port,
-                                log_level="warning", lifespan="on")  # fmt: skip
+        config = uvicorn.Config(
+            create_app(settings, db),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

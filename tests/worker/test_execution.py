@@ -101,8 +101,13 @@ APP = App(three_steps, flaky, doomed, sleeper, approval, parent, blocking, slow)
 
 
 def _worker(transports: Transports, project_id: str, concurrency: int = 3) -> Worker:
-    return Worker(transports.make(project_id), APP, concurrency=concurrency,
-                  lease=timedelta(seconds=2), metrics=Metrics())  # fmt: skip
+    return Worker(
+        transports.make(project_id),
+        APP,
+        concurrency=concurrency,
+        lease=timedelta(seconds=2),
+        metrics=Metrics(),
+    )
 
 
 @pytest.fixture
@@ -154,8 +159,7 @@ def test_steps_are_recorded_and_the_result_kept(world: Any) -> None:
     done = _until(runs, admin, run.id, _ended)
     assert done.status is S.COMPLETED
     assert done.result == {"a": "fetch-C1", "b": 8, "c": "store-C1"}
-    assert _steps(done) == [("fetch", "completed"), ("double", "completed"),
-                            ("store", "completed")]  # fmt: skip
+    assert _steps(done) == [("fetch", "completed"), ("double", "completed"), ("store", "completed")]
     assert (done.progress, done.attempt) == (100, 1)
     assert done.started_at is not None
     assert done.finished_at is not None

@@ -83,8 +83,7 @@ def worker(db: Database, transports: Transports) -> Iterator[tuple[Principal, Wo
     project = ProjectService(db, utcnow).bootstrap(None)
     housekeeper = Housekeeper(Services.build(db))  # wakes the sleeping run
     housekeeper.start()
-    running = Worker(transports.make(project.id), APP, concurrency=2,
-                     lease=timedelta(seconds=5))  # fmt: skip
+    running = Worker(transports.make(project.id), APP, concurrency=2, lease=timedelta(seconds=5))
     running.start()
     yield Principal(project.id, Role.ADMIN), running
     running.stop(grace_seconds=5)

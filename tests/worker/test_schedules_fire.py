@@ -29,8 +29,9 @@ def test_three_servers_fire_each_tick_once(db: Database, database_url: str, tmp_
         ]
         http = stack.enter_context(httpx.Client(base_url=urls[0], headers=AUTH))
         assert http.post("/api/v1/workflows", json={"name": "nightly"}).status_code == 201
-        made = http.post("/api/v1/workflows/nightly/schedules",
-                         json={"cron": "0 0 1 1 *", "input": {"k": 1}})  # fmt: skip
+        made = http.post(
+            "/api/v1/workflows/nightly/schedules", json={"cron": "0 0 1 1 *", "input": {"k": 1}}
+        )
         assert made.status_code == 201, made.text
 
         def runs() -> list[dict[str, object]]:

@@ -47,12 +47,23 @@ class Workers:
         log = (self.tmp / f"worker-{len(self.processes)}.log").open("wb")
         self.logs.append(log)
         process = subprocess.Popen(
-            [str(BIN / "runyard"), "--database-url", self.database_url, "worker",
-             "tests.worker.flows:app", "--concurrency", str(concurrency), "--lease", str(lease),
-             *extra],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(BIN / "runyard"),
+                "--database-url",
+                self.database_url,
+                "worker",
+                "tests.worker.flows:app",
+                "--concurrency",
+                str(concurrency),
+                "--lease",
+                str(lease),
+                *extra,
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "RUNYARD_TEST_EFFECTS": str(self.effects)},
-        )  # fmt: skip
+        )
         self.processes.append(process)
         return process
 

@@ -30,8 +30,14 @@ from runyard.service.services import Services
 from runyard.store.database import Database
 
 # What the API's and the dialects' clients send besides simple headers.
-CORS_HEADERS = ["Authorization", "Content-Type", "X-API-Key", "X-Project-ID", "Idempotency-Key",
-                "cc-key"]  # fmt: skip
+CORS_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "X-API-Key",
+    "X-Project-ID",
+    "Idempotency-Key",
+    "cc-key",
+]
 
 
 def prepare(settings: Settings, db: Database, clock: Clock = utcnow) -> Services:

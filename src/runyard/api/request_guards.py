@@ -139,8 +139,9 @@ class RequestGuards:
         for prefix, refusal in self.refusals.items():
             if path == prefix or path.startswith(prefix + "/"):
                 invalid = refused.status == 422
-                response = refusal(invalid, refused.status, refused.detail, refused.code,
-                                   refused.fields)  # fmt: skip
+                response = refusal(
+                    invalid, refused.status, refused.detail, refused.code, refused.fields
+                )
                 await response(scope, receive, send)
                 return
         await send(

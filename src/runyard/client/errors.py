@@ -80,14 +80,30 @@ class WaitTimeout(RunyardError):
 _BY_CODE: dict[str, type[RunyardError]] = {
     cls.code: cls
     for cls in (
-        InvalidInput, NotFound, Conflict, IllegalTransition, LeaseLost, Unauthenticated,
-        Forbidden, TooLarge, Unavailable, RateLimited, ServerError, BadRequest,
+        InvalidInput,
+        NotFound,
+        Conflict,
+        IllegalTransition,
+        LeaseLost,
+        Unauthenticated,
+        Forbidden,
+        TooLarge,
+        Unavailable,
+        RateLimited,
+        ServerError,
+        BadRequest,
     )
-}  # fmt: skip
+}
 _BY_STATUS: dict[int, type[RunyardError]] = {
-    401: Unauthenticated, 403: Forbidden, 404: NotFound, 409: Conflict, 413: TooLarge,
-    422: InvalidInput, 429: RateLimited, 503: Unavailable,
-}  # fmt: skip
+    401: Unauthenticated,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    413: TooLarge,
+    422: InvalidInput,
+    429: RateLimited,
+    503: Unavailable,
+}
 
 
 def retry_after(response: httpx.Response) -> float | None:

@@ -164,9 +164,14 @@ def follow_logs(run_id: str, cursor: str | None, after: int) -> Call[None]:
     if after:
         headers["Last-Event-ID"] = str(after)
     return Call(
-        "GET", _run(run_id, "logs"), nothing, params, headers=headers, safe=True,
+        "GET",
+        _run(run_id, "logs"),
+        nothing,
+        params,
+        headers=headers,
+        safe=True,
         read_timeout=FOLLOW_SILENCE,
-    )  # fmt: skip
+    )
 
 
 def add_logs(run_id: str, lines: Sequence[Mapping[str, Any]]) -> Call[LogReceipt]:

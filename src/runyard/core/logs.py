@@ -22,8 +22,12 @@ class LogLevel(StrEnum):
     @classmethod
     def of_number(cls, levelno: int) -> LogLevel:
         """The level of a ``logging`` record's number (custom levels round down)."""
-        for bound, level in ((50, cls.CRITICAL), (40, cls.ERROR), (30, cls.WARNING),
-                             (20, cls.INFO)):  # fmt: skip
+        for bound, level in (
+            (50, cls.CRITICAL),
+            (40, cls.ERROR),
+            (30, cls.WARNING),
+            (20, cls.INFO),
+        ):
             if levelno >= bound:
                 return level
         return cls.DEBUG

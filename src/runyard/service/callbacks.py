@@ -34,14 +34,20 @@ def payload(run: Run) -> dict[str, Any]:
     return {
         "event": "run.finished",
         "run": {
-            "id": run.id, "workflow_id": run.workflow_id,
-            "workflow_version": run.workflow_version, "status": run.status.value,
-            "attempt": run.attempt, "result": run.result, "error": run.error,
-            "trigger_type": run.trigger_type.value, "tags": run.tags,
-            "created_at": to_rfc3339(run.created_at), "started_at": to_rfc3339(run.started_at),
+            "id": run.id,
+            "workflow_id": run.workflow_id,
+            "workflow_version": run.workflow_version,
+            "status": run.status.value,
+            "attempt": run.attempt,
+            "result": run.result,
+            "error": run.error,
+            "trigger_type": run.trigger_type.value,
+            "tags": run.tags,
+            "created_at": to_rfc3339(run.created_at),
+            "started_at": to_rfc3339(run.started_at),
             "finished_at": to_rfc3339(run.finished_at),
         },
-    }  # fmt: skip
+    }
 
 
 class CallbackService:
@@ -84,5 +90,6 @@ class CallbackService:
         if gave_up:
             log.warning("callback %s to %s given up: %s", callback.id, callback.url, error)
         with self.db.write() as conn:
-            callback_rows.settle(conn, callback, delivered_at=None if error else now,
-                                 error=error, retry_at=retry_at)  # fmt: skip
+            callback_rows.settle(
+                conn, callback, delivered_at=None if error else now, error=error, retry_at=retry_at
+            )

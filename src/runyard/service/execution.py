@@ -98,8 +98,9 @@ class ExecutionService:
                         continue
                 else:
                     plain.append((live, started))
-                ready = max(filter(None, (live.run.queued_at, live.execution.available_at)),
-                            default=now)  # fmt: skip
+                ready = max(
+                    filter(None, (live.run.queued_at, live.execution.available_at)), default=now
+                )
                 started_runs.append((live.pk, started, ready))
             queue.start_claimed(conn, [live.pk for live, _ in plain], owner, now, now + lease)
             run_rows.record_status(conn, [(live.pk, started) for live, started in plain])
@@ -190,8 +191,9 @@ class ExecutionService:
             live = self._held(conn, principal, owner, run_id)
             run_rows.upsert_steps(conn, principal.project_id, [(live.pk, s) for s in steps])
             waiting = transition(live.run, S.WAITING, self.clock())
-            execution = Execution(available_at=until, waiting_for=event,
-                                  deadline_at=live.execution.deadline_at)  # fmt: skip
+            execution = Execution(
+                available_at=until, waiting_for=event, deadline_at=live.execution.deadline_at
+            )
             self._save(conn, live, waiting, execution)
             if event is not None and event.startswith(CHILD_EVENT):
                 child = run_rows.run_pk_and_record(
@@ -242,9 +244,10 @@ class ExecutionService:
             ids = [e.run_id for e in endings]
             held = {live.run.id: live for live in queue.held(conn, project_id, owner, ids)}
             run_rows.upsert_steps(
-                conn, project_id,
+                conn,
+                project_id,
                 [(held[e.run_id].pk, s) for e in endings if e.run_id in held for s in e.steps],
-            )  # fmt: skip
+            )
             policies = self._policies(conn, project_id, endings, held)
             done: list[Ended] = []
             changed: list[tuple[int, Run]] = []
@@ -362,8 +365,9 @@ def _after(
     match ending.outcome:
         case Outcome.COMPLETED:
             target = S.CANCELED if canceling else S.COMPLETED
-            ended = transition(run, target, now, result=ending.result, error=None,
-                               failure_reason=None)  # fmt: skip
+            ended = transition(
+                run, target, now, result=ending.result, error=None, failure_reason=None
+            )
             return ended, Execution()
         case Outcome.FAILED:
             error = ending.error or "the run failed"

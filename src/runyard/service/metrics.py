@@ -42,17 +42,24 @@ class Metrics:
     def __init__(self, db: Database | None = None) -> None:
         self.registry = CollectorRegistry()
         self.claim_latency = Histogram(
-            "runyard_claim_latency_seconds", "From queued (or available) to claimed",
-            buckets=LATENCY_BUCKETS, registry=self.registry,
-        )  # fmt: skip
+            "runyard_claim_latency_seconds",
+            "From queued (or available) to claimed",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.step_duration = Histogram(
-            "runyard_step_duration_seconds", "Duration of steps executed here",
-            ["workflow"], buckets=LATENCY_BUCKETS, registry=self.registry,
-        )  # fmt: skip
+            "runyard_step_duration_seconds",
+            "Duration of steps executed here",
+            ["workflow"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.runs_finished = Counter(
-            "runyard_runs_finished", "Runs this process ended, by final status",
-            ["status"], registry=self.registry,
-        )  # fmt: skip
+            "runyard_runs_finished",
+            "Runs this process ended, by final status",
+            ["status"],
+            registry=self.registry,
+        )
         if db is not None:
             self.registry.register(LiveRuns(db))
 

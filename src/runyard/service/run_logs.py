@@ -61,8 +61,9 @@ class LogService:
             now = self.clock()
             for run_id, its_lines in by_run.items():
                 if run_id in found:
-                    kept, lost = log_rows.append(conn, principal.project_id, found[run_id][0],
-                                                 its_lines, self.cap, now)  # fmt: skip
+                    kept, lost = log_rows.append(
+                        conn, principal.project_id, found[run_id][0], its_lines, self.cap, now
+                    )
                     accepted += kept
                     dropped += lost
         unknown = tuple(r for r in by_run if r not in found)

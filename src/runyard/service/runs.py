@@ -267,13 +267,17 @@ class RunService:
     def cancel_many(self, principal: Principal, run_ids: Sequence[str]) -> list[str]:
         """Cancel these runs in one transaction; returns the ids of those that were (a run
         that ended, changed meanwhile or is not this project's is left out)."""
-        return self._many(principal, run_ids, lambda conn, run_id: self._change_in(
-            conn, principal, run_id, self._cancel_change))  # fmt: skip
+        return self._many(
+            principal,
+            run_ids,
+            lambda conn, run_id: self._change_in(conn, principal, run_id, self._cancel_change),
+        )
 
     def retry_many(self, principal: Principal, run_ids: Sequence[str]) -> list[str]:
         """Retry these finished runs in one transaction; returns the ids of those retried."""
-        return self._many(principal, run_ids, lambda conn, run_id: self._retry_in(
-            conn, principal, run_id, None))  # fmt: skip
+        return self._many(
+            principal, run_ids, lambda conn, run_id: self._retry_in(conn, principal, run_id, None)
+        )
 
     def _many(self, principal: Principal, run_ids: Sequence[str], act: Any) -> list[str]:
         principal.require(Role.WRITE)

@@ -63,10 +63,16 @@ class ScheduleService:
             if workflow is None:
                 raise NotFound(f"workflow {workflow_ref!r} does not exist")
             schedule = Schedule(
-                id=new_id(), project_id=principal.project_id, workflow_id=workflow.id,
-                cron=body.cron, timezone=body.timezone, input=body.input, enabled=body.enabled,
-                next_fire_at=next_tick(body.cron, body.timezone, now), created_at=now,
-            )  # fmt: skip
+                id=new_id(),
+                project_id=principal.project_id,
+                workflow_id=workflow.id,
+                cron=body.cron,
+                timezone=body.timezone,
+                input=body.input,
+                enabled=body.enabled,
+                next_fire_at=next_tick(body.cron, body.timezone, now),
+                created_at=now,
+            )
             schedule_rows.insert(conn, schedule)
         return schedule
 
@@ -92,9 +98,12 @@ class ScheduleService:
                     continue
                 owner = Principal(schedule.project_id, Role.ADMIN)
                 body = TriggerIn.model_validate(
-                    {"input": schedule.input, "trigger_type": "scheduled",
-                     "triggered_by": f"schedule:{schedule.id}"}
-                )  # fmt: skip
+                    {
+                        "input": schedule.input,
+                        "trigger_type": "scheduled",
+                        "triggered_by": f"schedule:{schedule.id}",
+                    }
+                )
                 key = f"schedule:{schedule.id}:{tick.isoformat()}"
                 try:
                     outcome = self.runs.create_in(conn, owner, schedule.workflow_id, body, key)

@@ -27,10 +27,14 @@ def enqueue_if_finished(conn: Connection, previous: RunStatus, run: Run) -> None
     if run.webhook_callback_url and run.status.is_terminal and not previous.is_terminal:
         conn.execute(
             callbacks.insert().values(
-                project_id=run.project_id, run_id=run.id, url=run.webhook_callback_url,
-                attempts=0, next_attempt_at=run.modified_at, created_at=run.modified_at,
+                project_id=run.project_id,
+                run_id=run.id,
+                url=run.webhook_callback_url,
+                attempts=0,
+                next_attempt_at=run.modified_at,
+                created_at=run.modified_at,
             )
-        )  # fmt: skip
+        )
 
 
 def take_due(conn: Connection, now: datetime, until: datetime, limit: int) -> list[Callback]:

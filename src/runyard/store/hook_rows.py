@@ -11,10 +11,13 @@ from runyard.store.schema import webhook_triggers
 def insert(conn: Connection, hook: Hook) -> None:
     conn.execute(
         webhook_triggers.insert().values(
-            id=hook.id, project_id=hook.project_id, workflow_id=hook.workflow_id,
-            secret_hash=hook.secret_hash, created_at=hook.created_at,
+            id=hook.id,
+            project_id=hook.project_id,
+            workflow_id=hook.workflow_id,
+            secret_hash=hook.secret_hash,
+            created_at=hook.created_at,
         )
-    )  # fmt: skip
+    )
 
 
 def find(conn: Connection, hook_id: str) -> Hook | None:

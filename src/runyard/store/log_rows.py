@@ -15,14 +15,26 @@ from runyard.store.schema import run_log_totals, run_logs
 
 def _totals(conn: Connection, project_id: str, run_pk: int) -> tuple[int, int, int, int]:
     """The run's totals row, locked (made first if it has none)."""
-    query = select(
-        run_log_totals.c.lines, run_log_totals.c.bytes,
-        run_log_totals.c.dropped_lines, run_log_totals.c.dropped_bytes,
-    ).where(run_log_totals.c.run_pk == run_pk).with_for_update()  # fmt: skip
+    query = (
+        select(
+            run_log_totals.c.lines,
+            run_log_totals.c.bytes,
+            run_log_totals.c.dropped_lines,
+            run_log_totals.c.dropped_bytes,
+        )
+        .where(run_log_totals.c.run_pk == run_pk)
+        .with_for_update()
+    )
     row = conn.execute(query).first()
     if row is None:
-        zero = {"run_pk": run_pk, "project_id": project_id, "lines": 0, "bytes": 0,
-                "dropped_lines": 0, "dropped_bytes": 0}  # fmt: skip
+        zero = {
+            "run_pk": run_pk,
+            "project_id": project_id,
+            "lines": 0,
+            "bytes": 0,
+            "dropped_lines": 0,
+            "dropped_bytes": 0,
+        }
         backend_of(conn).bulk_insert_new(conn, run_log_totals, [zero], key="run_pk")
         row = conn.execute(query).one()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
@@ -51,9 +63,17 @@ def append(
             continue
         kept += 1
         size += line.size
-        rows.append({"run_pk": run_pk, "seq": kept, "project_id": project_id, "ts": line.ts,
-                     "level": line.level.value, "step": line.step,
-                     "message": line.message})  # fmt: skip
+        rows.append(
+            {
+                "run_pk": run_pk,
+                "seq": kept,
+                "project_id": project_id,
+                "ts": line.ts,
+                "level": line.level.value,
+                "step": line.step,
+                "message": line.message,
+            }
+        )
     backend_of(conn).bulk_insert(conn, run_logs, rows)
     if dropped:
         marker = (
@@ -68,10 +88,16 @@ def append(
                 .values(message=marker, ts=now)
             )
         else:
-            backend_of(conn).bulk_insert(conn, run_logs, [{
-                "run_pk": run_pk, "seq": kept + 1, "project_id": project_id, "ts": now,
-                "level": LogLevel.WARNING.value, "step": None, "message": marker,
-            }])  # fmt: skip
+            marker_row = {
+                "run_pk": run_pk,
+                "seq": kept + 1,
+                "project_id": project_id,
+                "ts": now,
+                "level": LogLevel.WARNING.value,
+                "step": None,
+                "message": marker,
+            }
+            backend_of(conn).bulk_insert(conn, run_logs, [marker_row])
     conn.execute(
         update(run_log_totals)
         .where(run_log_totals.c.run_pk == run_pk)

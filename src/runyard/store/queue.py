@@ -135,10 +135,13 @@ def start_claimed(
         .values(
             status=S.RUNNING.value,
             started_at=func.coalesce(c.started_at, literal(now, c.started_at.type)),
-            modified_at=now, lease_owner=owner, lease_expires_at=until,
-            available_at=None, waiting_for=None,
+            modified_at=now,
+            lease_owner=owner,
+            lease_expires_at=until,
+            available_at=None,
+            waiting_for=None,
         )
-    )  # fmt: skip
+    )
 
 
 def held(conn: Connection, project_id: str, owner: str, run_ids: Sequence[str]) -> list[Live]:

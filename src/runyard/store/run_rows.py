@@ -368,11 +368,16 @@ def record_status(conn: Connection, changed: Sequence[tuple[int, Run]]) -> None:
         conn.execute(
             _RECORD_STATUS,
             [
-                {"project_id": run.project_id, "run_pk": pk, "status": run.status.value,
-                 "attempt": run.attempt, "at": run.modified_at}
+                {
+                    "project_id": run.project_id,
+                    "run_pk": pk,
+                    "status": run.status.value,
+                    "attempt": run.attempt,
+                    "at": run.modified_at,
+                }
                 for pk, run in changed
             ],
-        )  # fmt: skip
+        )
 
 
 def save_run_state(conn: Connection, run_pk: int, expected: RunStatus, run: Run) -> bool:

@@ -14,22 +14,34 @@ from runyard.store.schema import schedules
 
 def _schedule(m: Any) -> Schedule:
     return Schedule(
-        id=m["id"], project_id=m["project_id"], workflow_id=m["workflow_id"], cron=m["cron"],
-        timezone=m["timezone"], input=m["input"], enabled=bool(m["enabled"]),
-        next_fire_at=m["next_fire_at"], created_at=m["created_at"],
+        id=m["id"],
+        project_id=m["project_id"],
+        workflow_id=m["workflow_id"],
+        cron=m["cron"],
+        timezone=m["timezone"],
+        input=m["input"],
+        enabled=bool(m["enabled"]),
+        next_fire_at=m["next_fire_at"],
+        created_at=m["created_at"],
         last_fired_at=m["last_fired_at"],
-    )  # fmt: skip
+    )
 
 
 def insert(conn: Connection, schedule: Schedule) -> None:
     conn.execute(
         schedules.insert().values(
-            id=schedule.id, project_id=schedule.project_id, workflow_id=schedule.workflow_id,
-            cron=schedule.cron, timezone=schedule.timezone, input=schedule.input,
-            enabled=schedule.enabled, next_fire_at=schedule.next_fire_at,
-            last_fired_at=schedule.last_fired_at, created_at=schedule.created_at,
+            id=schedule.id,
+            project_id=schedule.project_id,
+            workflow_id=schedule.workflow_id,
+            cron=schedule.cron,
+            timezone=schedule.timezone,
+            input=schedule.input,
+            enabled=schedule.enabled,
+            next_fire_at=schedule.next_fire_at,
+            last_fired_at=schedule.last_fired_at,
+            created_at=schedule.created_at,
         )
-    )  # fmt: skip
+    )
 
 
 def of_project(conn: Connection, project_id: str) -> list[Schedule]:

@@ -31,8 +31,15 @@ def _label(moment: datetime, bucket_seconds: int) -> str:
 
 
 def _width(bucket_seconds: int) -> str:
-    names = {60: "a minute", 300: "5 minutes", 900: "15 minutes", 3600: "an hour",
-             21600: "6 hours", 86400: "a day", 604800: "a week"}  # fmt: skip
+    names = {
+        60: "a minute",
+        300: "5 minutes",
+        900: "15 minutes",
+        3600: "an hour",
+        21600: "6 hours",
+        86400: "a day",
+        604800: "a week",
+    }
     return names.get(bucket_seconds, f"{bucket_seconds} s")
 
 

@@ -81,11 +81,18 @@ class ErrorStatuses:
 
     def of(self, exc: RunyardError) -> int:
         """The native status (``problems.STATUS_OF``), unless this vendor gives its own."""
-        return status_of(exc, {
-            InvalidInput: self.invalid, NotFound: self.not_found, Conflict: self.conflict,
-            Unauthenticated: self.unauthenticated, Forbidden: self.forbidden,
-            Unavailable: self.unavailable, RateLimited: self.rate_limited,
-        })  # fmt: skip
+        return status_of(
+            exc,
+            {
+                InvalidInput: self.invalid,
+                NotFound: self.not_found,
+                Conflict: self.conflict,
+                Unauthenticated: self.unauthenticated,
+                Forbidden: self.forbidden,
+                Unavailable: self.unavailable,
+                RateLimited: self.rate_limited,
+            },
+        )
 
 
 DETAIL_SCHEMA: dict[str, Any] = {

@@ -154,7 +154,11 @@ def interrupt(request: Request, who: PrincipalDep, session_id: str) -> JSONRespo
 
 def build() -> FastAPI:
     routes = APIRouter()  # a new one per application: including a router copies its routes
-    for part in (router, cloudcruise_workflows.router, cloudcruise_events.router,
-                 cloudcruise_unserved.router):  # fmt: skip
+    for part in (
+        router,
+        cloudcruise_workflows.router,
+        cloudcruise_events.router,
+        cloudcruise_unserved.router,
+    ):
         routes.include_router(part)
     return base.compat_app("CloudCruise", routes, envelope, ERRORS, ERROR_SCHEMA)

@@ -118,8 +118,9 @@ class ClientRuns:
 
     def look(self) -> list[bytes]:
         """The events of what changed since the last look (blocking: a few reads)."""
-        query = RunQuery(self.principal.project_id, triggered_by=(self.triggered_by,),
-                         limit=MAX_RUNS)  # fmt: skip
+        query = RunQuery(
+            self.principal.project_id, triggered_by=(self.triggered_by,), limit=MAX_RUNS
+        )
         frames: list[bytes] = []
         for run in reversed(self.runs.heads(query).runs):  # oldest first
             told = self.told.get(run.id)

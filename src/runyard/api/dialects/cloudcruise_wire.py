@@ -195,5 +195,8 @@ def input_schema(parameters: Sequence[Parameter]) -> dict[str, Any]:
 
 def metadata(w: Workflow) -> dict[str, Any]:
     """``GET /workflows/{id}/metadata``: runyard keeps no vault, so ``vault_schema`` is empty."""
-    return {"input_schema": input_schema(w.parameters), "workspace_id": w.project_id,
-            "vault_schema": {}}  # fmt: skip
+    return {
+        "input_schema": input_schema(w.parameters),
+        "workspace_id": w.project_id,
+        "vault_schema": {},
+    }

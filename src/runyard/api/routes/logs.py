@@ -153,7 +153,9 @@ def append_logs(
 ) -> JSONResponse:
     principal.require(Role.WRITE)
     now = services.clock()
-    lines = [LogLine(run_id, line.ts or now, line.level, clip(line.message), line.step)
-             for line in body.lines]  # fmt: skip
+    lines = [
+        LogLine(run_id, line.ts or now, line.level, clip(line.message), line.step)
+        for line in body.lines
+    ]
     done = services.logs.append(principal, lines, run_id=run_id)
     return JSONResponse({"accepted": done.accepted, "dropped": done.dropped})

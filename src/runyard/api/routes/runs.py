@@ -85,11 +85,28 @@ def run_stats(
 
 
 CSV_COLUMNS = (
-    "id", "workflow_id", "workflow_name", "workflow_version", "status", "attempt",
-    "trigger_type", "triggered_by", "credential_id", "parent_run_id", "root_run_id",
-    "is_test", "progress", "credits_used", "error", "created_at", "started_at",
-    "finished_at", "duration_seconds", "input", "tags",
-)  # fmt: skip
+    "id",
+    "workflow_id",
+    "workflow_name",
+    "workflow_version",
+    "status",
+    "attempt",
+    "trigger_type",
+    "triggered_by",
+    "credential_id",
+    "parent_run_id",
+    "root_run_id",
+    "is_test",
+    "progress",
+    "credits_used",
+    "error",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "duration_seconds",
+    "input",
+    "tags",
+)
 
 
 def csv_rows(runs: Iterator[Run]) -> Iterator[str]:

@@ -171,8 +171,9 @@ def record(
     "step's output as ``event``). Give exactly one of ``until`` and ``event``.",
 )
 def suspend(services: ServicesDep, principal: WorkerDep, run_id: str, body: SuspendIn) -> Response:
-    services.execution.suspend(principal, body.worker_id, run_id, _steps(body.steps),
-                               until=body.until, event=body.event)  # fmt: skip
+    services.execution.suspend(
+        principal, body.worker_id, run_id, _steps(body.steps), until=body.until, event=body.event
+    )
     return Response(status_code=204)
 
 
@@ -236,8 +237,10 @@ def finish(services: ServicesDep, principal: WorkerDep, body: FinishIn) -> JSONR
 )
 def write_logs(services: ServicesDep, principal: WorkerDep, body: WorkerLogsIn) -> JSONResponse:
     now = services.clock()
-    lines = [LogLine(line.run_id, line.ts or now, line.level, clip(line.message), line.step)
-             for line in body.lines]  # fmt: skip
+    lines = [
+        LogLine(line.run_id, line.ts or now, line.level, clip(line.message), line.step)
+        for line in body.lines
+    ]
     done = services.logs.append(principal, lines)
     return JSONResponse(
         {"accepted": done.accepted, "dropped": done.dropped, "unknown_runs": done.unknown_runs}

@@ -21,9 +21,14 @@ from runyard.store.upkeep import Upkeep
 log = logging.getLogger("runyard.store")
 
 TABLES = (
-    "runs", "steps", "run_error_codes", "run_tags", "run_counts", "run_day_counts",
+    "runs",
+    "steps",
+    "run_error_codes",
+    "run_tags",
+    "run_counts",
+    "run_day_counts",
     "run_count_deltas",
-)  # fmt: skip
+)
 # Autovacuum's rules, made eager enough for bulk imports: statistics are refreshed past
 # 20 % of rows changed since the last ANALYZE; VACUUM (for the visibility map, and the
 # dead rows of updates) runs past 50 % inserted or changed, since during a bulk load it
@@ -91,8 +96,13 @@ class Maintenance(Upkeep):
         # by statement.
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql(FOLD)  # one statement: readers see before or after
-            params = {"tables": list(TABLES), "vacuum": VACUUM_SHARE, "cap": self.vacuum_cap,
-                      "analyze": ANALYZE_SHARE, "floor": FLOOR}  # fmt: skip
+            params = {
+                "tables": list(TABLES),
+                "vacuum": VACUUM_SHARE,
+                "cap": self.vacuum_cap,
+                "analyze": ANALYZE_SHARE,
+                "floor": FLOOR,
+            }
             due = list(conn.exec_driver_sql(DUE_QUERY, params))
             conn.exec_driver_sql("SET lock_timeout = '1s'")
             done = []

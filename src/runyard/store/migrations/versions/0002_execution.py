@@ -47,6 +47,11 @@ def downgrade() -> None:
     for name, _, _ in reversed(LIVE_INDEXES):
         op.drop_index(name, table_name="runs")
     with op.batch_alter_table("runs") as batch_op:
-        for column in ("deadline_at", "waiting_for", "available_at", "lease_expires_at",
-                       "lease_owner"):  # fmt: skip
+        for column in (
+            "deadline_at",
+            "waiting_for",
+            "available_at",
+            "lease_expires_at",
+            "lease_owner",
+        ):
             batch_op.drop_column(column)

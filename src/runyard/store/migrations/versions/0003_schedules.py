@@ -42,9 +42,12 @@ def upgrade() -> None:
         op.f("ix_schedules_project_id_workflow_id"), "schedules", ["project_id", "workflow_id"]
     )
     op.create_index(
-        "ix_schedules_due", "schedules", ["next_fire_at"],
-        sqlite_where=sa.text("enabled"), postgresql_where=sa.text("enabled"),
-    )  # fmt: skip
+        "ix_schedules_due",
+        "schedules",
+        ["next_fire_at"],
+        sqlite_where=sa.text("enabled"),
+        postgresql_where=sa.text("enabled"),
+    )
 
 
 def downgrade() -> None:

@@ -56,9 +56,12 @@ def upgrade() -> None:
     op.create_index(op.f("ix_callbacks_project_id_run_id"), "callbacks", ["project_id", "run_id"])
     where = sa.text("next_attempt_at IS NOT NULL")
     op.create_index(
-        "ix_callbacks_due", "callbacks", ["next_attempt_at"],
-        sqlite_where=where, postgresql_where=where,
-    )  # fmt: skip
+        "ix_callbacks_due",
+        "callbacks",
+        ["next_attempt_at"],
+        sqlite_where=where,
+        postgresql_where=where,
+    )
 
 
 def downgrade() -> None:

@@ -30,17 +30,22 @@ def upgrade() -> None:
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("at", UtcTimestamp(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["run_pk"], ["runs.pk"], name=op.f("fk_run_status_changes_run_pk_runs"),
+            ["run_pk"],
+            ["runs.pk"],
+            name=op.f("fk_run_status_changes_run_pk_runs"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_run_status_changes")),
-    )  # fmt: skip
+    )
     op.create_index(op.f("ix_run_status_changes_run_pk_id"), "run_status_changes", ["run_pk", "id"])
     op.create_index("ix_runs_workflow_status", "runs", ["project_id", "workflow_id", "status"])
     op.create_index(
-        "ix_runs_source", "runs", ["project_id", "source_run_id"],
-        sqlite_where=sa.text(WHERE), postgresql_where=sa.text(WHERE),
-    )  # fmt: skip
+        "ix_runs_source",
+        "runs",
+        ["project_id", "source_run_id"],
+        sqlite_where=sa.text(WHERE),
+        postgresql_where=sa.text(WHERE),
+    )
 
 
 def downgrade() -> None:

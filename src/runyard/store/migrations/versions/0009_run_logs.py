@@ -41,11 +41,13 @@ def upgrade() -> None:
         sa.Column("dropped_lines", sa.Integer(), nullable=False),
         sa.Column("dropped_bytes", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["run_pk"], ["runs.pk"], name=op.f("fk_run_log_totals_run_pk_runs"),
+            ["run_pk"],
+            ["runs.pk"],
+            name=op.f("fk_run_log_totals_run_pk_runs"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("run_pk", name=op.f("pk_run_log_totals")),
-    )  # fmt: skip
+    )
 
 
 def downgrade() -> None:
