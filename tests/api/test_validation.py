@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from tests.api.conftest import Api, make_workflow
@@ -107,6 +110,38 @@ def test_a_cursor_of_another_query_or_with_an_offset_is_refused(admin: Api) -> N
     _problem(admin, "GET", f"/api/v1/runs?limit=1&sort=duration&cursor={cursor}", 422)
     # The same query with another page size continues where it was.
     assert len(admin.get(f"/api/v1/runs?limit=3&cursor={cursor}")["items"]) == 3
+
+
+def _edited(cursor: str, run_id: str) -> str:
+    """``cursor`` with its run id replaced, as someone editing it by hand would."""
+    payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    payload["i"] = run_id
+    raw = json.dumps(payload).encode()  # a lone surrogate travels as its \\u escape
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "run_id",
+    [
+        "\ud800",
+        "0d000000-0000-4000-8000-00000000000\x00",
+        "not-a-run-id",
+        "",
+        "0D000000-0000-4000-8000-000000000001",
+    ],
+)
+def test_a_cursor_edited_to_hold_something_else_than_a_run_id_is_refused(
+    admin: Api, run_id: str
+) -> None:
+    make_workflow(admin)
+    runs = [
+        {"id": f"0d000000-0000-4000-8000-00000000000{i}", "workflow_id": "invoice-agent"}
+        for i in range(2)
+    ]
+    admin.post("/api/v1/runs/import", {"runs": runs}, expect=200)
+    cursor = admin.get("/api/v1/runs?limit=1")["next_cursor"]
+    problem = _problem(admin, "GET", f"/api/v1/runs?limit=1&cursor={_edited(cursor, run_id)}", 422)
+    assert "malformed cursor" in str(problem["detail"])
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from typing import Any
 
 from runyard.core.errors import InvalidInput
 from runyard.core.filters import FILTERS, Filter, Kind
+from runyard.core.ids import canonical_uuid
 from runyard.core.query import Position, RunQuery, SortField
 
 
@@ -58,6 +59,12 @@ def _in_range(field: SortField, value: int) -> bool:
     return _MIN_TIME_MICROS <= value <= _MAX_TIME_MICROS
 
 
+def _is_run_id(value: object) -> bool:
+    """A run id as runyard writes it: a canonical UUID (so an edited cursor carries no
+    text the database would refuse, such as a NUL or a lone surrogate)."""
+    return isinstance(value, str) and canonical_uuid(value) == value
+
+
 def encode_cursor(query: RunQuery, position: Position) -> str:
     payload = {
         "v": CURSOR_VERSION,
@@ -78,7 +85,7 @@ def decode_cursor(query: RunQuery, cursor: str) -> Position:
         if not isinstance(payload, dict) or payload.get("v") != CURSOR_VERSION:
             raise ValueError
         value, run_id, found = payload["p"], payload["i"], payload["f"]
-        if (value is not None and type(value) is not int) or not isinstance(run_id, str):
+        if (value is not None and type(value) is not int) or not _is_run_id(run_id):
             raise ValueError
     except (ValueError, KeyError, TypeError, UnicodeError, RecursionError):
         raise InvalidInput.field(loc, "malformed cursor; pass next_cursor back unchanged") from None
