@@ -528,3 +528,15 @@ def test_the_run_page_shows_the_log_and_serves_it_whole(
     assert len(got) == 600
     assert got[0].endswith(" INFO [s] line 0 <b>not bold</b>")
     browser.page("/ui/runs/00000000-0000-4000-8000-000000000000/log.txt", expect=404)
+
+
+def test_a_live_stream_with_a_bad_filter_is_refused_before_it_starts(
+    browser: Browser, invoice: dict[str, Any]
+) -> None:
+    """A stream's first look runs before its first byte: a filter it cannot read is a 4xx
+    answer, not a 200 stream that dies with the error in the server's log."""
+    browser.sign_in(ADMIN_KEY)
+    for query in ("workflow_id=nope", "status=nope", "created_after=yesterday"):
+        response = browser.client.get(f"/ui/live?{query}")
+        assert 400 <= response.status_code < 500, (query, response.status_code)
+        assert not response.headers["content-type"].startswith("text/event-stream")

@@ -101,19 +101,28 @@ class RunWatcher:
         ]
 
 
-def stream(request: Request, watcher: Watcher) -> StreamingResponse:
+async def stream(request: Request, watcher: Watcher) -> StreamingResponse:
+    """Server-sent events of what ``watcher`` sees change. Its first look is taken before
+    the response starts, so a filter it cannot use (an unknown workflow, say) is an error
+    answer of its own, not a 200 stream that breaks off."""
+    first = await run_in_threadpool(watcher.look)
+
     async def events() -> AsyncIterator[bytes]:
         sent: dict[str, bytes] = {}
         yield b"retry: 2000\n\n"
         ends = time.monotonic() + LIFETIME
-        while time.monotonic() < ends and not await request.is_disconnected():
-            for key, event, data in await run_in_threadpool(watcher.look):
+        seen = first
+        while True:
+            for key, event, data in seen:
                 payload = orjson.dumps(data)
                 if sent.get(key) != payload:
                     sent[key] = payload
                     yield b"event: " + event.encode() + b"\ndata: " + payload + b"\n\n"
             yield b": still here\n\n"
             await asyncio.sleep(INTERVAL)
+            if time.monotonic() >= ends or await request.is_disconnected():
+                return
+            seen = await run_in_threadpool(watcher.look)
 
     return StreamingResponse(
         events(),

@@ -89,7 +89,7 @@ async def live_rows(request: Request) -> StreamingResponse:
     who = await run_in_threadpool(viewer, request)
     view = await run_in_threadpool(_view, request, who)
     services = services_of(request)
-    return live.stream(request, live.RowWatcher(services, who.principal, view))
+    return await live.stream(request, live.RowWatcher(services, who.principal, view))
 
 
 @router.get("/ui/runs/{run_id}", response_class=HTMLResponse)
@@ -134,7 +134,7 @@ async def run_live(request: Request, run_id: str) -> StreamingResponse:
     who = await run_in_threadpool(viewer, request)
     services = services_of(request)
     await run_in_threadpool(services.runs.get, who.principal, run_id)  # 404 before streaming
-    return live.stream(request, live.RunWatcher(services, who.principal, run_id))
+    return await live.stream(request, live.RunWatcher(services, who.principal, run_id))
 
 
 @router.post("/ui/runs/{run_id}/{action}")
