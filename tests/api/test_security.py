@@ -174,6 +174,23 @@ def test_dashboard_pages_carry_security_headers(app_client: TestClient) -> None:
         assert page.headers["referrer-policy"] == "same-origin"
 
 
+def test_every_api_answer_says_nosniff(app_client: TestClient) -> None:
+    """Browsers must not guess a JSON body (or a problem) to be something they would run."""
+    key = {"X-API-Key": ADMIN_KEY}
+    answers = [
+        app_client.get("/api/v1/runs", headers=key),  # JSON
+        app_client.get("/api/v1/runs?stauts=x", headers=key),  # a 422 problem
+        app_client.get("/api/v1/runs"),  # a 401
+        app_client.delete("/api/v1/runs/count", headers=key),  # a 405
+        app_client.get("/api/v1/nowhere", headers=key),  # a 404
+        app_client.post("/api/v1/runs/import", content=b"{\x00}", headers=key),  # refused early
+        app_client.get("/compat/skyvern/v1/workflows", headers={"x-api-key": ADMIN_KEY}),
+        app_client.get("/healthz"),
+    ]
+    for answer in answers:
+        assert answer.headers.get("x-content-type-options") == "nosniff", answer.request.url
+
+
 def test_cors_answers_only_the_origins_named(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'c.db'}"
     db = Database.connect(db_url, pool_size=2)

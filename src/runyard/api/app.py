@@ -13,6 +13,7 @@ from runyard import web
 from runyard.api import dialects, problems
 from runyard.api.rate_limit import RateLimiter
 from runyard.api.request_guards import RequestGuards
+from runyard.api.response_headers import AlwaysHeaders
 from runyard.api.routes import (
     events,
     health,
@@ -96,6 +97,7 @@ def create_app(
             expose_headers=["Retry-After"],
             max_age=600,
         )
+    app.add_middleware(AlwaysHeaders)  # outermost: every answer, refusals included
     return app
 
 
