@@ -309,8 +309,13 @@ def test_a_run_that_depends_on_another_starts_once_that_one_ended(world: Any) ->
 def test_metrics_count_what_the_worker_did(world: Any) -> None:
     admin, runs, _, worker = world
     _until(runs, admin, _trigger(runs, admin, "three-steps", customer_id="M").id, _ended)
-    text = worker.metrics.exposition().decode()
-    assert 'runyard_runs_finished_total{status="completed"} 1.0' in text
+    # The worker counts an ending once the server has acknowledged it, which is just after
+    # the run reads as ended here.
+    finished = 'runyard_runs_finished_total{status="completed"} 1.0'
+    deadline = time.monotonic() + 5
+    while finished not in (text := worker.metrics.exposition().decode()):
+        assert time.monotonic() < deadline, text
+        time.sleep(0.02)
     assert "runyard_claim_latency_seconds_count 1.0" in text
     assert 'runyard_step_duration_seconds_count{workflow="three-steps"} 3.0' in text
 
